@@ -1,0 +1,86 @@
+"""What this machine provides (helm, Docker, a cluster), and what a missing part means.
+
+A tier whose part is missing skips with a reason that names the part. When the
+environment variable ``KUBEPROOF_REQUIRE`` lists the part (``.ci/run`` sets
+``KUBEPROOF_REQUIRE=helm,docker,cluster`` once it has provided them), a missing
+part fails the test instead: CI must not turn a broken setup into skips.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+DEFAULT_KUBECONFIG = Path("/var/lib/kubeproof-cluster/kubeconfig")
+
+
+def required_parts() -> set[str]:
+    return {p.strip() for p in os.environ.get("KUBEPROOF_REQUIRE", "").split(",") if p.strip()}
+
+
+@cache
+def helm_missing() -> str | None:
+    if shutil.which("helm") is None:
+        return "helm CLI not on PATH (install: scripts/install-helm.sh)"
+    return None
+
+
+@cache
+def docker_missing() -> str | None:
+    try:
+        import docker
+
+        docker.from_env(timeout=5).ping()
+    except Exception as exc:  # any failure to reach the daemon means "no docker"
+        return f"no Docker daemon reachable ({type(exc).__name__}); start one: scripts/docker-up.sh"
+    return None
+
+
+def kubeconfig() -> Path | None:
+    env = os.environ.get("KUBECONFIG")
+    for candidate in ([Path(env)] if env else []) + [DEFAULT_KUBECONFIG, Path.home() / ".kube/config"]:
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@cache
+def cluster_missing() -> str | None:
+    cfg = kubeconfig()
+    if cfg is None:
+        return "no kubeconfig (KUBECONFIG, ~/.kube/config); bring one up: scripts/cluster/cluster.sh up"
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        return "kubectl not on PATH"
+    probe = subprocess.run(
+        [kubectl, "--kubeconfig", str(cfg), "get", "--raw", "/readyz", "--request-timeout=5s"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        return f"cluster in {cfg} does not answer /readyz: {probe.stderr.strip()[:200]}"
+    return None
+
+
+CHECKS: dict[str, Callable[[], str | None]] = {
+    "helm": helm_missing,
+    "docker": docker_missing,
+    "cluster": cluster_missing,
+}
+
+
+def require(part: str) -> None:
+    """Skip the calling test when ``part`` is missing, or fail it when CI requires the part."""
+    import pytest
+
+    reason = CHECKS[part]()
+    if reason is None:
+        return
+    if part in required_parts():
+        pytest.fail(f"{part} is required here (KUBEPROOF_REQUIRE) but missing: {reason}", pytrace=False)
+    pytest.skip(f"{part} missing: {reason}")
