@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Set up everything kubeproof needs on a fresh Debian machine, then run the main
+# job: the static verification of the chart (both profiles) and both Dockerfiles.
+#
+#   bash scripts/setup.sh                 # everything: venv, helm, Docker, images, cluster
+#   bash scripts/setup.sh --static-only   # venv and helm only (laptops without Docker/cluster)
+#
+# Slow products (helm, Kubernetes binaries, base images) are cached outside the
+# repo under $KUBEPROOF_CACHE (default /var/cache/kubeproof), keyed by version.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export KUBEPROOF_CACHE=${KUBEPROOF_CACHE:-/var/cache/kubeproof}
+mkdir -p "$KUBEPROOF_CACHE"
+
+static_only=false
+for arg in "$@"; do
+  case "$arg" in
+    --static-only) static_only=true ;;
+    *) echo "setup.sh: unknown option $arg (known: --static-only)" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)" >&2; }
+
+step "python venv (.venv) with kubeproof and the backend's requirements"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e '.[dev]' -r apps/backend/requirements.txt
+
+step "helm"
+bash scripts/install-helm.sh
+
+if ! $static_only; then
+  step "docker daemon"
+  bash scripts/docker-up.sh
+  step "base images and app images"
+  bash scripts/images/build.sh
+  step "kubernetes cluster"
+  bash scripts/cluster/cluster.sh up
+  step "load app images into the cluster"
+  bash scripts/cluster/cluster.sh load-image todo-frontend:latest todo-backend:latest
+fi
+
+step "kubeproof check (the main job)"
+for profile in minikube production; do
+  .venv/bin/kubeproof check --profile "$profile"
+done
