@@ -196,3 +196,14 @@ def test_wrong_value_fails_the_render_naming_it(override, named):
     result = helm_template("--set", override)
     assert result.returncode != 0, f"--set {override} rendered"
     assert named in result.stderr, result.stderr
+
+
+@profiles
+def test_every_object_validates_strictly_against_kubernetes_1_34(profile):
+    import kubernetes_validate
+
+    for (kind, name), obj in rendered(profile).items():
+        try:
+            kubernetes_validate.validate(obj, "1.34", strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            pytest.fail(f"{kind}/{name}: {exc.message}")
