@@ -1,16 +1,13 @@
-"""Wire kubeproof's pytest plugin for runs from a source checkout.
+"""Wire kubeproof's pytest plugins for runs from a source checkout.
 
-An installed kubeproof registers the plugin through the ``pytest11`` entry point;
-this only makes ``src/`` importable when the package is not installed.
+An installed kubeproof registers its plugins through ``pytest11`` entry points;
+a bare checkout (no ``pip install -e .``) gets them from ``src/`` here instead.
 """
 
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
-_src = Path(__file__).parent / "src"
-if str(_src) not in sys.path:
-    sys.path.insert(0, str(_src))
-try:
-    import kubeproof.pytest_plugin  # noqa: F401
-except ImportError:  # pragma: no cover
-    raise
+if not any(ep.value.startswith("kubeproof.") for ep in entry_points(group="pytest11")):
+    sys.path.insert(0, str(Path(__file__).parent / "src"))
+    pytest_plugins = ["kubeproof.pytest_plugin", "kubeproof.pytest_live"]
