@@ -121,6 +121,11 @@ metadata:
   namespace: {{ $root.Release.Namespace }}
   labels:
     {{- include "todo-chatbot.labels" . | nindent 4 }}
+  {{- if and (eq .component "backend") $values.secret.existingSecret }}
+  annotations:
+    # The Secret comes from outside the chart; kubeproof checks it is declared, not rendered.
+    kubeproof.io/external: {{ $values.secret.existingSecret | quote }}
+  {{- end }}
 spec:
   replicas: {{ $values.replicaCount }}
   revisionHistoryLimit: 5
