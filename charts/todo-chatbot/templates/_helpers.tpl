@@ -148,6 +148,7 @@ spec:
         {{- end }}
     spec:
       automountServiceAccountToken: false
+      terminationGracePeriodSeconds: {{ add $values.shutdownDelaySeconds 25 }}
       securityContext:
         runAsNonRoot: true
         runAsUser: {{ $values.runAsUser }}
@@ -180,6 +181,14 @@ spec:
               path: {{ $values.healthPath }}
               port: http
             {{- toYaml $values.probes.readiness | nindent 12 }}
+          {{- with $values.shutdownDelaySeconds }}
+          lifecycle:
+            # Keep serving while the endpoint removal reaches every node, so a
+            # rolling update drops no request.
+            preStop:
+              sleep:
+                seconds: {{ . }}
+          {{- end }}
           resources:
             {{- toYaml $values.resources | nindent 12 }}
           securityContext:
