@@ -1,0 +1,119 @@
+"""The one entry point the CLI and the pytest plugin share: inputs in, a Result out."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import AppConfig, find_config
+from .engine import DEFAULT_KUBE_VERSION, Result, Target, evaluate
+from .errors import InputError
+from .model import Dockerfile, K8sObject
+
+
+@dataclass
+class Inputs:
+    """What to check, as the CLI contract names it."""
+
+    chart: str | None = None
+    values: list[str] = field(default_factory=list)
+    profile: str | None = None  # None: every profile the config declares (or plain defaults)
+    manifests: list[str] = field(default_factory=list)
+    dockerfiles: list[str] = field(default_factory=list)
+    policies: str | None = None
+    config: str | None = None
+    kube_version: str = field(
+        default_factory=lambda: os.environ.get("KUBEPROOF_KUBE_VERSION", DEFAULT_KUBE_VERSION)
+    )
+    renderer: str | None = None
+    release: str | None = None
+    no_config: bool = False
+
+
+def resolve_config(inp: Inputs) -> AppConfig | None:
+    if inp.no_config:
+        return None
+    cfg = find_config(inp.config)
+    if cfg is not None and inp.config is None and inp.chart and not cfg.uses_chart(inp.chart):
+        return None  # kubeproof.yaml describes another chart: only generic rules apply
+    return cfg
+
+
+def profile_values(chart: str, profile: str, cfg: AppConfig | None) -> str:
+    if cfg is not None and profile in cfg.profiles:
+        return cfg.profiles[profile]
+    candidate = Path(chart, "ci", f"{profile}-values.yaml")
+    if candidate.is_file():
+        return str(candidate)
+    known = sorted(cfg.profiles) if cfg else []
+    raise InputError(
+        f"unknown profile {profile!r}" + (f" (known: {', '.join(known)})" if known else "")
+        + f"; no {candidate}"
+    )
+
+
+def load_targets(inp: Inputs, cfg: AppConfig | None) -> list[Target]:
+    from .load.chart import chart_info, render_chart
+    from .load.dockerfile import load_dockerfile
+    from .load.yamlsrc import load_manifests
+
+    chart = inp.chart
+    if chart is None and not inp.manifests and cfg is not None:
+        chart = cfg.chart
+    dockerfile_paths = list(inp.dockerfiles)
+    if not dockerfile_paths and cfg is not None:
+        dockerfile_paths = [p for p in cfg.dockerfiles().values() if Path(p).is_file()]
+    dockerfiles: list[Dockerfile] = [load_dockerfile(p) for p in dockerfile_paths]
+    if chart is None and not inp.manifests and not dockerfiles:
+        raise InputError("nothing to check: pass --chart DIR, --manifests FILE|- or --dockerfile")
+    info = chart_info(chart) if chart else None
+    release = inp.release or (cfg.data.get("release") if cfg else None)
+    base = {"dockerfiles": dockerfiles, "chart": info, "config": cfg,
+            "kube_version": inp.kube_version}
+
+    manifest_objects: list[K8sObject] = []
+    for m in inp.manifests:
+        if m == "-":
+            text, name = sys.stdin.read(), "<stdin>"
+        else:
+            try:
+                text, name = Path(m).read_text(), m
+            except OSError as err:
+                raise InputError(f"cannot read manifests {m}: {err.strerror or err}") from err
+        manifest_objects += load_manifests(text, name, chart_dir=chart if chart else None)
+
+    if chart is None or inp.manifests:
+        return [Target(objects=manifest_objects, profile=inp.profile, **base)]
+
+    if inp.profile:
+        profiles: list[tuple[str | None, list[str]]] = [
+            (inp.profile, [profile_values(chart, inp.profile, cfg), *inp.values])
+        ]
+    elif cfg is not None and cfg.profiles and not inp.values:
+        profiles = [(name, [path]) for name, path in cfg.profiles.items()]
+    else:
+        profiles = [(None, list(inp.values))]
+    targets = []
+    for name, values in profiles:
+        objects = render_chart(chart, values, release=release, profile=name,
+                               renderer=inp.renderer)
+        targets.append(Target(objects=objects, profile=name, **base))
+    return targets
+
+
+def run(inp: Inputs) -> Result:
+    """Load, render, evaluate every rule, apply waivers. Raises KubeproofError on bad input."""
+    from .policy import default_policies_dir, load_rules
+    from .waivers import load_waivers
+
+    cfg = resolve_config(inp)
+    policies = inp.policies or default_policies_dir()
+    rules = load_rules(policies)
+    waivers = load_waivers(str(Path(policies, "waivers.yaml")))
+    targets = load_targets(inp, cfg)
+    result = evaluate(rules, targets, waivers)
+    if result.objects + result.dockerfiles == 0:
+        raise InputError("checked no object: the input holds no Kubernetes object or Dockerfile")
+    return result

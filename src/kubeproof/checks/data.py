@@ -1,0 +1,165 @@
+"""Checks on ConfigMaps and Secrets: required keys, URLs between components, secret values."""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ..engine import Target, Violation
+from ..model import K8sObject
+from . import check
+
+_KEY_PATTERNS = [
+    re.compile(p)
+    for p in (
+        r"^sk-[A-Za-z0-9_-]{16,}",  # OpenAI-style API keys
+        r"^gh[pousr]_[A-Za-z0-9]{20,}",  # GitHub tokens
+        r"^AKIA[0-9A-Z]{16}$",  # AWS access key ids
+        r"^xox[abposr]-[A-Za-z0-9-]{10,}",  # Slack tokens
+        r"^AIza[0-9A-Za-z_-]{30,}",  # Google API keys
+        r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+        r"^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.",  # JWTs
+    )
+]
+_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@\s]+:([^@/\s]+)@", re.I)
+_TOKEN = re.compile(r"^[A-Za-z0-9+/=_-]+$")
+_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
+
+
+def _entropy(s: str) -> float:
+    counts: dict[str, int] = {}
+    for ch in s:
+        counts[ch] = counts.get(ch, 0) + 1
+    return -sum(n / len(s) * math.log2(n / len(s)) for n in counts.values())
+
+
+def looks_real(value: str, placeholder: str = "CHANGE_ME") -> str | None:
+    """Why ``value`` looks like a real credential, or None."""
+    if not value or (placeholder and placeholder in value and not _URL_PASSWORD.match(value)):
+        return None
+    for pat in _KEY_PATTERNS:
+        if pat.search(value):
+            return "it has the shape of an API key or private key"
+    m = _URL_PASSWORD.match(value)
+    if m and placeholder not in m.group(1) and m.group(1).lower() != "password":
+        return "it is a URL with an embedded password"
+    token = value.strip()
+    if (
+        len(token) >= 20
+        and _TOKEN.match(token)
+        and any(c.isdigit() for c in token)
+        and any(c.isalpha() for c in token)
+        and _entropy(token) >= 4.0
+    ):
+        return "it is a high-entropy string"
+    return None
+
+
+def secret_values(obj: K8sObject) -> Iterable[tuple[str, str, tuple]]:
+    """(key, decoded value, path) for a Secret's stringData and data (base64-decoded)."""
+    for key, value in (obj.data.get("stringData") or {}).items():
+        yield key, "" if value is None else str(value), ("stringData", key)
+    for key, value in (obj.data.get("data") or {}).items():
+        try:
+            decoded = base64.b64decode(str(value or ""), validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            decoded = str(value)
+        yield key, decoded, ("data", key)
+
+
+def _keys(obj: K8sObject) -> set[str]:
+    keys: set[str] = set()
+    for section in ("data", "stringData", "binaryData"):
+        if isinstance(obj.data.get(section), dict):
+            keys |= set(obj.data[section])
+    return keys
+
+
+@check("required-keys")
+def required_keys(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    comp = t.component(obj.component)
+    section = comp.get("configMap") if obj.kind == "ConfigMap" else comp.get("secret")
+    want = (section or {}).get("keys") or []
+    missing = [k for k in want if k not in _keys(obj)]
+    if missing:
+        where = "data" if "data" in obj.data else ("stringData" if "stringData" in obj.data else ())
+        yield Violation(
+            f"{obj.ref} lacks required keys {missing}", (where,) if where else ()
+        )
+
+
+@check("secret-type")
+def secret_type(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    want = (t.component(obj.component).get("secret") or {}).get("type") or params.get("type")
+    got = obj.data.get("type", "Opaque")
+    if want and got != want:
+        yield Violation(f"{obj.ref} has type {got!r}; expected {want!r}", ("type",))
+
+
+@check("secret-looks-real")
+def secret_looks_real(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    placeholder = params.get("placeholder", "CHANGE_ME")
+    for key, value, path in secret_values(obj):
+        why = looks_real(value, placeholder)
+        if why:
+            yield Violation(
+                f"{obj.ref} key {key} holds what looks like a real credential ({why})", path
+            )
+
+
+@check("secret-placeholder")
+def secret_placeholder(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    """Values in version control are placeholders (real-looking ones are another rule)."""
+    placeholder = params.get("placeholder", "CHANGE_ME")
+    for key, value, path in secret_values(obj):
+        if placeholder not in value and not looks_real(value, placeholder):
+            yield Violation(
+                f"{obj.ref} key {key} is not a {placeholder} placeholder", path
+            )
+
+
+@check("no-secret-looking-values")
+def no_secret_values(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    """ConfigMap values that look like credentials, or keys named like secrets with a value."""
+    for key, value in (obj.data.get("data") or {}).items():
+        value = "" if value is None else str(value)
+        why = looks_real(value, "")
+        if why is None and _SECRET_NAME.search(str(key)) and value.strip():
+            why = "its key is named like a secret"
+        if why:
+            yield Violation(
+                f"{obj.ref} key {key} looks like a secret ({why}); put it in a Secret",
+                ("data", key),
+            )
+
+
+@check("service-url")
+def service_url(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    """``params.key`` is an http URL naming the ``params.target`` component's Service and port."""
+    key, target = params["key"], params["target"]
+    comp = t.component(obj.component)
+    if key not in ((comp.get("configMap") or {}).get("keys") or []):
+        return
+    value = (obj.data.get("data") or {}).get(key)
+    if value is None:
+        return  # required-keys reports it
+    svc_name = t.component(target).get("service")
+    svc = t.get("Service", svc_name) if svc_name else None
+    if svc is None:
+        yield Violation(f"{obj.ref} {key}: the {target} Service {svc_name!r} is not in the render",
+                        ("data", key))
+        return
+    ns = re.escape(svc.namespace) if svc.namespace else r"[a-z0-9-]+"
+    host = re.compile(rf"^{re.escape(svc.name)}(\.{ns}(\.svc(\.cluster\.local)?)?)?$")
+    ports = {p.get("port") for p in (svc.data.get("spec") or {}).get("ports") or []
+             if isinstance(p, dict)}
+    m = re.match(r"^https?://([^/:]+)(?::(\d+))?(/.*)?$", str(value))
+    if not m or not host.match(m.group(1)) or (int(m.group(2)) if m.group(2) else 80) not in ports:
+        yield Violation(
+            f"{obj.ref} {key} is {value!r}; expected http://{svc.name}:"
+            f"{sorted(ports)[0] if ports else '?'} (the {target} Service)",
+            ("data", key),
+        )

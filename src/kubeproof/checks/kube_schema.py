@@ -1,0 +1,89 @@
+"""Strict, offline validation against the Kubernetes schemas kubernetes-validate ships."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ..engine import Target, Violation
+from ..model import K8sObject
+from . import check
+
+
+@cache
+def _schema_root() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("kubernetes-validate is not installed")
+    return Path(spec.origin).parent / "kubernetes-json-schema"
+
+
+@cache
+def _schema_dir(version: str, strict: bool) -> Path:
+    """The newest schema directory not newer than ``version`` (like kubernetes-validate)."""
+    want = tuple(int(x) for x in version.lstrip("v").split(".")[:2])
+    best = None
+    for d in _schema_root().iterdir():
+        m = re.match(r"^v(\d+)\.(\d+)\.\d+-local(-strict)?$", d.name)
+        if m and bool(m.group(3)) == strict:
+            v = (int(m.group(1)), int(m.group(2)))
+            if v <= want and (best is None or v > best[0]):
+                best = (v, d)
+    if best is None:
+        raise RuntimeError(f"no Kubernetes schemas for version {version}")
+    return best[1]
+
+
+@cache
+def _registry(directory: Path) -> Any:
+    from referencing import Registry, Resource
+
+    defs = json.loads((directory / "_definitions.json").read_text())
+    return Resource.from_contents(defs) @ Registry()
+
+
+@cache
+def validator(version: str, strict: bool, kind: str, api_version: str) -> Any:
+    """A cached validator for (kind, apiVersion), or None when no schema exists."""
+    from jsonschema import Draft202012Validator
+
+    directory = _schema_dir(version, strict)
+    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    path = directory / f"{kind.lower()}-{group}.json"
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text())
+    return Draft202012Validator(schema, registry=_registry(directory))
+
+
+@check("kubernetes-schema")
+def kubernetes_schema(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    version = str(params.get("version") or t.kube_version)
+    strict = bool(params.get("strict", True))
+    if not obj.kind or not obj.api_version:
+        yield Violation(f"{obj.ref or 'document'} has no kind or apiVersion")
+        return
+    v = validator(version, strict, obj.kind, obj.api_version)
+    if v is None:
+        yield Violation(
+            f"{obj.ref}: no schema for {obj.api_version} {obj.kind} in Kubernetes {version} "
+            f"(a custom resource, or an API that version does not serve)",
+            severity=params.get("unknown-severity", "warning"),
+        )
+        return
+    errors = sorted(v.iter_errors(obj.data), key=lambda e: list(map(str, e.absolute_path)))
+    for err in errors[: int(params.get("max-errors", 20))]:
+        where = ".".join(str(p) for p in err.absolute_path) or "(root)"
+        message = err.message
+        if err.validator == "additionalProperties":
+            message = message.replace("Additional properties are not allowed", "unknown field")
+        yield Violation(
+            f"{obj.ref} does not validate against Kubernetes {version}: {where}: {message}",
+            tuple(err.absolute_path),
+        )

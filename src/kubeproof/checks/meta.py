@@ -1,0 +1,102 @@
+"""Checks on the chart as a whole: metadata, values schema, expected objects, test pods, waivers."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ..engine import Target, Violation
+from ..model import ChartInfo, K8sObject
+from ..waivers import annotation_waivers
+from . import check
+
+
+@check("chart-values-schema")
+def values_schema(t: Target, chart: ChartInfo, params: dict[str, Any]) -> Iterable[Violation]:
+    if not chart.has_values_schema:
+        yield Violation(f"chart {chart.name} ships no values.schema.json")
+
+
+@check("waiver-reasons")
+def waiver_reasons(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    for rule, reason in annotation_waivers(obj.annotations).items():
+        if not reason:
+            yield Violation(
+                f"{obj.ref} waives {rule} without a reason",
+                ("metadata", "annotations", f"kubeproof.io/waive.{rule}"),
+            )
+
+
+@check("component-objects")
+def component_objects(t: Target, release: Target, params: dict[str, Any]):
+    """Every object the app declares (Deployment, Service, ConfigMap, Secret) is rendered."""
+    if t.config is None:
+        return
+    external = set(params.get("external") or [])
+    for obj in t.objects:
+        external |= {
+            s.strip() for s in str(obj.annotations.get("kubeproof.io/external", "")).split(",")
+        }
+    for comp, spec in t.config.components.items():
+        wanted = [("Deployment", spec.get("deployment")), ("Service", spec.get("service")),
+                  ("ConfigMap", (spec.get("configMap") or {}).get("name")),
+                  ("Secret", (spec.get("secret") or {}).get("name"))]
+        for kind, name in wanted:
+            if not name or t.get(kind, name) is not None:
+                continue
+            if kind == "Secret" and (name in external or _referenced_elsewhere(t, comp)):
+                continue
+            yield Violation(f"{kind}/{name} of component {comp} is not in the render")
+
+
+def _referenced_elsewhere(t: Target, comp: str) -> bool:
+    """The component's workload takes its Secret from one declared external (existingSecret)."""
+    wl = t.workload_for(comp)
+    if wl is None:
+        return False
+    ext = str(wl.annotations.get("kubeproof.io/external", ""))
+    ext += "," + str(wl.pod_labels.get("kubeproof.io/external", ""))
+    return bool(ext.strip(","))
+
+
+def _test_pods(t: Target) -> list[K8sObject]:
+    return [o for o in t.objects if o.kind == "Pod" and o.is_test_hook]
+
+
+@check("test-pod-present")
+def test_pod_present(t: Target, release: Target, params: dict[str, Any]):
+    if t.config is None or not t.config.test_pod:
+        return
+    if not _test_pods(t):
+        yield Violation("the render has no Pod with the helm.sh/hook: test annotation")
+
+
+@check("test-pod-reaches-services")
+def test_pod_reaches(t: Target, pod: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    """The test pod's commands name each component's Service (and its port)."""
+    if t.config is None or not pod.is_test_hook:
+        return
+    text = json.dumps([c for _, c in pod.containers(init=True)])
+    for comp in t.config.test_pod.get("reaches") or []:
+        svc_name = t.component(comp).get("service")
+        svc = t.get("Service", svc_name) if svc_name else None
+        if svc is None:
+            continue
+        ports = [p.get("port") for p in (svc.data.get("spec") or {}).get("ports") or []]
+        pattern = rf"{re.escape(svc.name)}(\.[a-z0-9.-]+)?:({'|'.join(map(str, ports))})\b"
+        if not ports or not re.search(pattern, text):
+            yield Violation(
+                f"{pod.ref} does not reach {svc.ref} on port {ports[0] if ports else '?'} "
+                f"(component {comp})",
+                ("spec", "containers"),
+            )
+
+
+@check("test-pod-hook")
+def test_pod_hook(t: Target, pod: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    """A Pod from a chart's templates/tests/ carries ``helm.sh/hook: test``."""
+    if pod.template and "/tests/" in pod.template and not pod.is_test_hook:
+        yield Violation(f"{pod.ref} comes from {pod.template} but is not a helm.sh/hook: test",
+                        ("metadata",))

@@ -1,0 +1,132 @@
+"""Checks on Services: type, ports, target port resolution, NodePorts, selectors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..engine import Target, Violation
+from ..model import K8sObject
+from . import check
+from .util import resolve_port
+
+
+def _ports(svc: K8sObject) -> list[tuple[int, dict[str, Any]]]:
+    ports = (svc.data.get("spec") or {}).get("ports")
+    return [(i, p) for i, p in enumerate(ports or []) if isinstance(p, dict)]
+
+
+def selected_workloads(t: Target, svc: K8sObject) -> list[K8sObject]:
+    """Workloads (not hooks) whose pod labels the Service's selector matches."""
+    selector = (svc.data.get("spec") or {}).get("selector")
+    if not isinstance(selector, dict) or not selector:
+        return []
+    out = []
+    for obj in t.objects:
+        if obj.pod_spec_path is None or obj.is_hook:
+            continue
+        if obj.namespace != svc.namespace:
+            continue
+        labels = obj.pod_labels
+        if all(labels.get(k) == v for k, v in selector.items()):
+            out.append(obj)
+    return out
+
+
+@check("service-type")
+def service_type(t: Target, svc: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    want = params["type"]
+    got = (svc.data.get("spec") or {}).get("type", "ClusterIP")
+    if got != want:
+        yield Violation(f"{svc.ref} has type {got}; expected {want}", ("spec", "type"))
+
+
+@check("selector-matches-one-workload")
+def selector_one(t: Target, svc: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    spec = svc.data.get("spec") or {}
+    if spec.get("type") == "ExternalName":
+        return
+    selector = spec.get("selector")
+    if not isinstance(selector, dict) or not selector:
+        yield Violation(f"{svc.ref} has an empty selector", ("spec",))
+        return
+    picked = selected_workloads(t, svc)
+    if len(picked) != 1:
+        names = ", ".join(o.ref for o in picked) or "no workload"
+        yield Violation(
+            f"{svc.ref} selector {dict(selector)} matches {names}; expected exactly one",
+            ("spec", "selector"),
+        )
+
+
+@check("target-port-resolves")
+def target_port_resolves(t: Target, svc: K8sObject, params: dict[str, Any]):
+    """Each port's targetPort resolves on every pod the selector picks."""
+    picked = selected_workloads(t, svc)
+    for i, port in _ports(svc):
+        target = port.get("targetPort", port.get("port"))
+        for obj in picked:
+            containers = [c for _, c in obj.containers()]
+            if not any(_serves(c, target) for c in containers):
+                yield Violation(
+                    f"{svc.ref} port {port.get('name') or port.get('port')} targetPort "
+                    f"{target!r} does not resolve to a container port of {obj.ref}",
+                    ("spec", "ports", i, "targetPort"),
+                )
+
+
+def _serves(container: dict[str, Any], target: Any) -> bool:
+    if isinstance(target, str) and not target.isdigit():
+        return any(
+            isinstance(p, dict) and p.get("name") == target for p in container.get("ports") or []
+        )
+    if not isinstance(target, int | str):
+        return False
+    return any(
+        isinstance(p, dict) and p.get("containerPort") == int(target)
+        for p in container.get("ports") or []
+    )
+
+
+@check("service-port-matches-container")
+def port_matches_container(t: Target, svc: K8sObject, params: dict[str, Any]):
+    """The Service port equals the container port its targetPort resolves to."""
+    picked = selected_workloads(t, svc)
+    for i, port in _ports(svc):
+        target = port.get("targetPort", port.get("port"))
+        for obj in picked:
+            for _, c in obj.containers():
+                resolved = resolve_port(c, target)
+                if resolved is not None and _serves(c, target) and resolved != port.get("port"):
+                    yield Violation(
+                        f"{svc.ref} port {port.get('port')} differs from the container port "
+                        f"{resolved} of {obj.ref}",
+                        ("spec", "ports", i, "port"),
+                    )
+
+
+@check("nodeport-range")
+def nodeport_range(t: Target, svc: K8sObject, params: dict[str, Any]):
+    lo, hi = params.get("min", 30000), params.get("max", 32767)
+    for i, port in _ports(svc):
+        np = port.get("nodePort")
+        if np is not None and not (isinstance(np, int) and lo <= np <= hi):
+            yield Violation(
+                f"{svc.ref} nodePort {np!r} is outside {lo}-{hi}", ("spec", "ports", i, "nodePort")
+            )
+
+
+@check("nodeport-unique")
+def nodeport_unique(t: Target, release: Target, params: dict[str, Any]):
+    seen: dict[int, str] = {}
+    for svc in t.of_kind("Service"):
+        for i, port in _ports(svc):
+            np = port.get("nodePort")
+            if isinstance(np, int):
+                if np in seen:
+                    yield Violation(
+                        f"{svc.ref} nodePort {np} is already used by {seen[np]}",
+                        ("spec", "ports", i, "nodePort"), subject=svc,
+                    )
+                else:
+                    seen[np] = svc.ref

@@ -1,0 +1,83 @@
+"""Small helpers shared by checks: quantities, ports, effective security context."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_SUFFIX = {
+    "": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
+    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
+}
+_QTY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
+
+
+def quantity(value: Any) -> float | None:
+    """A Kubernetes quantity ("100m", "128Mi", 0.5) as a number, or None if malformed."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    m = _QTY.match(str(value).strip())
+    if not m:
+        return None
+    return float(m.group(1)) * _SUFFIX[m.group(2) or ""]
+
+
+def container_ports(container: dict[str, Any]) -> list[dict[str, Any]]:
+    ports = container.get("ports")
+    return [p for p in ports if isinstance(p, dict)] if isinstance(ports, list) else []
+
+
+def resolve_port(container: dict[str, Any], port: Any) -> int | None:
+    """A port number, or a port name resolved against the container's ports."""
+    if isinstance(port, int) and not isinstance(port, bool):
+        return port
+    if isinstance(port, str):
+        if port.isdigit():
+            return int(port)
+        for p in container_ports(container):
+            if p.get("name") == port and isinstance(p.get("containerPort"), int):
+                return p["containerPort"]
+    return None
+
+
+def effective(pod_spec: dict[str, Any], container: dict[str, Any], field: str) -> Any:
+    """A securityContext field as the kubelet sees it: the container's, else the pod's."""
+    csc = container.get("securityContext")
+    if isinstance(csc, dict) and csc.get(field) is not None:
+        return csc[field]
+    psc = pod_spec.get("securityContext")
+    if isinstance(psc, dict):
+        return psc.get(field)
+    return None
+
+
+def effective_path(pod_path: tuple, cpath: tuple, container: dict, field: str) -> tuple:
+    csc = container.get("securityContext")
+    if isinstance(csc, dict) and field in csc:
+        return (*cpath, "securityContext", field)
+    return (*cpath, "securityContext")
+
+
+def image_parts(image: str) -> tuple[str, str | None, str | None]:
+    """(repository, tag, digest) of an image reference."""
+    digest = None
+    if "@" in image:
+        image, digest = image.split("@", 1)
+    tag = None
+    last = image.rsplit("/", 1)[-1]
+    if ":" in last:
+        image, tag = image.rsplit(":", 1)
+    return image, tag, digest
+
+
+def cname(container: dict[str, Any], path: tuple) -> str:
+    return str(container.get("name") or f"#{path[-1]}")
+
+
+def http_probe(container: dict[str, Any], which: str) -> dict[str, Any] | None:
+    probe = container.get(which)
+    if isinstance(probe, dict) and isinstance(probe.get("httpGet"), dict):
+        return probe["httpGet"]
+    return None

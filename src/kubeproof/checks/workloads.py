@@ -1,0 +1,233 @@
+"""Checks on pod-bearing objects: security context, probes, images, resources, references."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..engine import Target, Violation
+from ..model import K8sObject
+from . import check
+from .util import cname, effective, effective_path, http_probe, image_parts, quantity, resolve_port
+
+
+def _containers(obj: K8sObject, params: dict[str, Any]):
+    yield from obj.containers(init=bool(params.get("init", False)))
+
+
+@check("security-context")
+def security_context(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    """``field`` (pod or container level, container wins) must equal ``equals``."""
+    field, want = params["field"], params.get("equals")
+    spec = obj.pod_spec or {}
+    for path, c in _containers(obj, params):
+        got = effective(spec, c, field)
+        ok = got == want
+        if params.get("numeric"):
+            ok = isinstance(got, int) and not isinstance(got, bool) and got >= params.get("min", 0)
+        if not ok:
+            shown = "unset" if got is None else f"{got!r}"
+            expected = params.get("expect") or f"{field}: {want!r}"
+            yield Violation(
+                f'{obj.ref} container "{cname(c, path)}" runs with {field} {shown}; '
+                f"expected {expected}",
+                effective_path(obj.pod_spec_path or (), path, c, field),
+                cname(c, path),
+            )
+
+
+@check("probes")
+def probes(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    """HTTP liveness and readiness probes on a port the container declares."""
+    for path, c in obj.containers():
+        name = cname(c, path)
+        for which in params.get("probes", ["livenessProbe", "readinessProbe"]):
+            probe = c.get(which)
+            if not isinstance(probe, dict):
+                yield Violation(f'{obj.ref} container "{name}" has no {which}', path, name)
+                continue
+            http = http_probe(c, which)
+            if http is None:
+                yield Violation(
+                    f'{obj.ref} container "{name}" {which} is not an HTTP GET probe',
+                    (*path, which), name,
+                )
+                continue
+            port = resolve_port(c, http.get("port"))
+            declared = [p.get("containerPort") for p in c.get("ports") or [] if isinstance(p, dict)]
+            if port is None or port not in declared:
+                yield Violation(
+                    f'{obj.ref} container "{name}" {which} port {http.get("port")!r} '
+                    f"is not a declared container port {declared}",
+                    (*path, which, "httpGet", "port"), name,
+                )
+
+
+@check("probe-health-path")
+def probe_health_path(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    """Probe paths equal the component's declared health path."""
+    want = t.component(obj.component).get("healthPath")
+    if want is None:
+        return
+    for path, c in obj.containers():
+        for which in ("livenessProbe", "readinessProbe"):
+            http = http_probe(c, which)
+            if http is not None and http.get("path", "/") != want:
+                yield Violation(
+                    f'{obj.ref} container "{cname(c, path)}" {which} path '
+                    f'{http.get("path")!r} is not the health path {want!r}',
+                    (*path, which, "httpGet", "path"), cname(c, path),
+                )
+
+
+@check("image-repository")
+def image_repository(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    want = (t.component(obj.component).get("image") or {}).get("repository")
+    if not want:
+        return
+    path, c = next(iter(obj.containers()), ((), {}))
+    repo, _, _ = image_parts(str(c.get("image", "")))
+    if repo != want and not repo.endswith("/" + want):
+        yield Violation(
+            f'{obj.ref} container "{cname(c, path)}" image {c.get("image")!r} '
+            f"is not from repository {want!r}",
+            (*path, "image"), cname(c, path),
+        )
+
+
+@check("image-pull-policy")
+def image_pull_policy(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    allowed, forbidden = params.get("allowed"), params.get("forbidden") or []
+    for path, c in obj.containers(init=True):
+        policy = c.get("imagePullPolicy")
+        if policy is None:
+            _, tag, _ = image_parts(str(c.get("image", "")))
+            policy = "Always" if tag in (None, "latest") else "IfNotPresent"
+        if (allowed and policy not in allowed) or policy in forbidden:
+            want = f"one of {allowed}" if allowed else f"not {forbidden}"
+            yield Violation(
+                f'{obj.ref} container "{cname(c, path)}" imagePullPolicy is {policy}; '
+                f"expected {want}",
+                (*path, "imagePullPolicy"), cname(c, path),
+            )
+
+
+@check("image-tag")
+def image_tag(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    """No ``latest`` (or missing) tag unless pinned by digest."""
+    for path, c in obj.containers(init=True):
+        image = str(c.get("image", ""))
+        _, tag, digest = image_parts(image)
+        if digest is None and tag in (None, *params.get("forbidden", ["latest"])):
+            yield Violation(
+                f'{obj.ref} container "{cname(c, path)}" image {image!r} uses '
+                f"{'no tag' if tag is None else 'tag ' + repr(tag)}",
+                (*path, "image"), cname(c, path),
+            )
+
+
+@check("resources")
+def resources(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    """Requests and limits set (to exactly ``requests``/``limits`` when given)."""
+    for path, c in obj.containers(init=True):
+        name = cname(c, path)
+        res = c.get("resources") if isinstance(c.get("resources"), dict) else {}
+        for section in ("requests", "limits"):
+            got = res.get(section) if isinstance(res.get(section), dict) else {}
+            expected = params.get(section) or {}
+            for resource in params.get("resources", ["cpu", "memory"]):
+                value = got.get(resource)
+                if value is None:
+                    yield Violation(
+                        f'{obj.ref} container "{name}" has no {resource} {section[:-1]}',
+                        (*path, "resources", section), name,
+                    )
+                elif resource in expected and quantity(value) != quantity(expected[resource]):
+                    yield Violation(
+                        f'{obj.ref} container "{name}" {resource} {section[:-1]} is {value}; '
+                        f"expected {expected[resource]}",
+                        (*path, "resources", section, resource), name,
+                    )
+
+
+@check("requests-within-limits")
+def requests_within_limits(t: Target, obj: K8sObject, params: dict[str, Any]):
+    for path, c in obj.containers(init=True):
+        res = c.get("resources") if isinstance(c.get("resources"), dict) else {}
+        req, lim = res.get("requests") or {}, res.get("limits") or {}
+        for resource, value in (req.items() if isinstance(req, dict) else []):
+            if isinstance(lim, dict) and resource in lim:
+                r, lm = quantity(value), quantity(lim[resource])
+                if r is not None and lm is not None and r > lm:
+                    yield Violation(
+                        f'{obj.ref} container "{cname(c, path)}" requests {resource} {value} '
+                        f"above its limit {lim[resource]}",
+                        (*path, "resources", "requests", resource), cname(c, path),
+                    )
+
+
+@check("container-port-named")
+def container_port_named(t: Target, obj: K8sObject, params: dict[str, Any]):
+    want = params.get("name", "http")
+    for path, c in obj.containers():
+        ports = [p for p in c.get("ports") or [] if isinstance(p, dict)]
+        if ports and not any(p.get("name") == want for p in ports):
+            yield Violation(
+                f'{obj.ref} container "{cname(c, path)}" has no port named {want!r}',
+                (*path, "ports"), cname(c, path),
+            )
+
+
+def _references(obj: K8sObject) -> Iterable[tuple[str, str, tuple, bool]]:
+    """(kind, name, path, optional) for each ConfigMap/Secret the pod spec references."""
+    spec = obj.pod_spec or {}
+    base = obj.pod_spec_path or ()
+    for path, c in obj.containers(init=True):
+        for i, src in enumerate(c.get("envFrom") or []):
+            for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                ref = src.get(key) if isinstance(src, dict) else None
+                if isinstance(ref, dict) and ref.get("name"):
+                    yield kind, ref["name"], (*path, "envFrom", i, key), bool(ref.get("optional"))
+        for i, env in enumerate(c.get("env") or []):
+            vf = env.get("valueFrom") if isinstance(env, dict) else None
+            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                ref = vf.get(key) if isinstance(vf, dict) else None
+                if isinstance(ref, dict) and ref.get("name"):
+                    yield kind, ref["name"], (*path, "env", i, "valueFrom", key), bool(
+                        ref.get("optional")
+                    )
+    for i, vol in enumerate(spec.get("volumes") or []):
+        if not isinstance(vol, dict):
+            continue
+        if isinstance(vol.get("configMap"), dict):
+            ref = vol["configMap"]
+            yield "ConfigMap", ref.get("name", ""), (*base, "volumes", i), bool(ref.get("optional"))
+        if isinstance(vol.get("secret"), dict):
+            ref = vol["secret"]
+            yield "Secret", ref.get("secretName", ""), (*base, "volumes", i), bool(
+                ref.get("optional")
+            )
+    for i, s in enumerate(spec.get("imagePullSecrets") or []):
+        if isinstance(s, dict) and s.get("name"):
+            yield "Secret", s["name"], (*base, "imagePullSecrets", i), False
+
+
+@check("references-exist")
+def references_exist(t: Target, obj: K8sObject, params: dict[str, Any]):
+    """Every referenced ConfigMap and Secret is in the render or declared external.
+
+    Declared external: listed in ``params.external``, or named in the object's
+    ``kubeproof.io/external`` annotation (comma separated).
+    """
+    external = set(params.get("external") or [])
+    external |= {
+        s.strip() for s in str(obj.annotations.get("kubeproof.io/external", "")).split(",")
+    }
+    for kind, name, path, optional in _references(obj):
+        if optional or name in external or t.get(kind, name) is not None:
+            continue
+        yield Violation(
+            f"{obj.ref} references {kind} {name!r}, which is not in the render "
+            f"and not declared external",
+            path,
+        )

@@ -1,0 +1,1 @@
+"""Loaders: manifests, Dockerfiles and charts, each keeping file and line."""

@@ -1,0 +1,155 @@
+"""Charts: metadata, and rendering with a values profile through the helm CLI or in-process."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, RenderError
+from ..model import ChartInfo, K8sObject
+from .yamlsrc import load_manifests, load_yaml_mapping, plain
+
+_TEMPLATE_POS = re.compile(r"template: ([^\s:]+\.(?:yaml|yml|tpl|txt)):(\d+)(?::(\d+))?")
+
+
+def chart_info(chart_dir: str) -> ChartInfo:
+    path = Path(chart_dir, "Chart.yaml")
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise InputError(f"{chart_dir} is not a chart: cannot read {path}: {err.strerror}") from err
+    data, lines = load_yaml_mapping(text, str(path))
+    return ChartInfo(
+        dir=chart_dir,
+        data=plain(data),
+        file=str(path),
+        has_values_schema=Path(chart_dir, "values.schema.json").is_file(),
+        lines=lines,
+    )
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Helm's values coalescing for user files: maps merge, anything else replaces."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def read_values(files: list[str]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for f in files:
+        try:
+            text = Path(f).read_text()
+        except OSError as err:
+            raise InputError(f"cannot read values file {f}: {err.strerror or err}") from err
+        if not text.strip():
+            continue
+        data, _ = load_yaml_mapping(text, f)
+        merged = deep_merge(merged, plain(data))
+    return merged
+
+
+def _describe(chart_dir: str, values: list[str]) -> str:
+    with_values = f" with {', '.join(values)}" if values else ""
+    return f"rendering {chart_dir}{with_values}"
+
+
+def _render_error(chart_dir: str, values: list[str], message: str) -> RenderError:
+    """One line naming the template file:line when helm gave one."""
+    message = " ".join(message.replace("Error: ", "").split())
+    m = _TEMPLATE_POS.search(message)
+    if m:
+        tfile = Path(chart_dir, *Path(m.group(1)).parts[1:])
+        tail = message[m.end():].lstrip(": ")
+        tail = re.sub(r"^executing \"[^\"]*\" at <[^>]*>: ", "", tail)
+        return RenderError(f"{_describe(chart_dir, values)}: {tfile}:{m.group(2)}: {tail}")
+    return RenderError(f"{_describe(chart_dir, values)}: {message}")
+
+
+def render_cli(
+    chart_dir: str, values: list[str], release: str, namespace: str = "default",
+    kube_version: str | None = None,
+) -> str:
+    """``helm template`` output (the reference renderer)."""
+    helm = shutil.which("helm")
+    if helm is None:
+        raise RenderError("helm CLI not on PATH (install: scripts/install-helm.sh)")
+    cmd = [helm, "template", release, chart_dir, "--namespace", namespace]
+    for v in values:
+        cmd += ["--values", v]
+    if kube_version:
+        cmd += ["--kube-version", kube_version]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise _render_error(chart_dir, values, proc.stderr.strip() or "helm template failed")
+    return proc.stdout
+
+
+def render_inprocess(
+    chart_dir: str, values: list[str], release: str, namespace: str = "default"
+) -> str:
+    """The same stream ``helm template`` prints, rendered in-process by helm-python-sdk."""
+    try:
+        import helm_python as helm
+    except (ImportError, OSError) as err:  # the native library may be missing
+        raise RenderError(f"helm-python-sdk unavailable: {err}") from err
+    user_values = read_values(values)
+    try:
+        with helm.Chart.load(chart_dir) as chart:
+            chart.validate_schema(chart.merge_values(user_values))
+            rendered = chart.render(
+                user_values, name=release, namespace=namespace, is_install=True
+            )
+    except helm.HelmError as err:
+        raise _render_error(chart_dir, values, str(err)) from err
+    parts = []
+    for name in sorted(rendered):
+        text = rendered[name]
+        if not name.endswith((".yaml", ".yml", ".json")) or not text.strip():
+            continue
+        for doc in re.split(r"(?m)^---\s*$", text):
+            if doc.strip():
+                parts.append(f"---\n# Source: {name}\n{doc.strip()}\n")
+    return "".join(parts)
+
+
+def renderer_choice() -> str:
+    """``inprocess`` (default when helm-python-sdk loads) or ``cli`` (KUBEPROOF_RENDERER)."""
+    return os.environ.get("KUBEPROOF_RENDERER", "inprocess")
+
+
+def render_chart(
+    chart_dir: str,
+    values: list[str],
+    *,
+    release: str | None = None,
+    namespace: str = "default",
+    profile: str | None = None,
+    renderer: str | None = None,
+) -> list[K8sObject]:
+    """The chart's objects rendered with ``values``, each with its template file and line."""
+    if not Path(chart_dir, "Chart.yaml").is_file():
+        raise InputError(f"{chart_dir} is not a chart (no Chart.yaml)")
+    for v in values:
+        if not Path(v).is_file():
+            raise InputError(f"values file not found: {v}")
+    release = release or os.environ.get("KUBEPROOF_RELEASE") or chart_info(chart_dir).name
+    renderer = renderer or renderer_choice()
+    if renderer == "cli":
+        text = render_cli(chart_dir, values, release, namespace)
+    else:
+        text = render_inprocess(chart_dir, values, release, namespace)
+    label = _describe(chart_dir, values)
+    try:
+        objects = load_manifests(text, label, chart_dir=chart_dir, profile=profile)
+    except InputError as err:
+        raise RenderError(f"{label}: {err}") from err
+    return objects

@@ -1,0 +1,164 @@
+"""Rules as data: one YAML file per rule under ``policies/``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import PolicyError
+
+SEVERITIES = ("error", "warning", "info")
+SUBJECTS = ("object", "container", "podSpec")
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_KEYS = {"id", "severity", "description", "scope", "check", "remediation", "message"}
+_SCOPE_KEYS = {"kinds", "names", "profiles", "components", "hooks", "subject", "init"}
+_CHECK_KEYS = {"schema", "name", "params", "profiles", "message"}
+
+
+@dataclass
+class Rule:
+    id: str
+    severity: str
+    description: str
+    remediation: str
+    file: str
+    kinds: list[str] = field(default_factory=list)  # empty: every Kubernetes object
+    names: list[str] = field(default_factory=list)
+    profiles: list[str] = field(default_factory=list)
+    components: list[str] | str | None = None  # None: generic; "any"/list: app-specific
+    hooks: str = "include"  # include | exclude | only
+    subject: str = "object"
+    init: bool = False
+    schema: dict[str, Any] | None = None
+    check: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    profile_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    message: str | None = None
+    _validator: Any = None
+
+    @property
+    def app_specific(self) -> bool:
+        return self.components is not None
+
+    def params_for(self, profile: str | None) -> dict[str, Any]:
+        if profile and profile in self.profile_params:
+            return {**self.params, **self.profile_params[profile]}
+        return self.params
+
+    def validator(self) -> Any:
+        if self._validator is None:
+            from jsonschema import Draft202012Validator
+
+            self._validator = Draft202012Validator(self.schema)
+        return self._validator
+
+
+def _list(value: Any, what: str, file: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise PolicyError(f"{file}: {what} must be a string or a list of strings")
+
+
+def parse_rule(data: dict[str, Any], file: str) -> Rule:
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise PolicyError(f"{file}: unknown keys {sorted(unknown)}")
+    rid = data.get("id")
+    if not isinstance(rid, str) or not _ID.match(rid):
+        raise PolicyError(f"{file}: id must be a kebab-case word, got {rid!r}")
+    if Path(file).stem != rid:
+        raise PolicyError(f"{file}: the file name must be the rule id ({rid}.yaml)")
+    sev = data.get("severity")
+    if sev not in SEVERITIES:
+        raise PolicyError(f"{file}: severity must be one of {', '.join(SEVERITIES)}")
+    for key in ("description", "remediation"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise PolicyError(f"{file}: {key} is required")
+    scope = data.get("scope") or {}
+    if set(scope) - _SCOPE_KEYS:
+        raise PolicyError(f"{file}: unknown scope keys {sorted(set(scope) - _SCOPE_KEYS)}")
+    check = data.get("check")
+    if not isinstance(check, dict) or set(check) - _CHECK_KEYS:
+        raise PolicyError(f"{file}: check must be a mapping with keys from {sorted(_CHECK_KEYS)}")
+    if ("schema" in check) == ("name" in check):
+        raise PolicyError(f"{file}: check needs exactly one of 'schema' or 'name'")
+    comps = scope.get("components")
+    if comps is not None and comps != "any":
+        comps = _list(comps, "scope.components", file)
+    subject = scope.get("subject", "object")
+    if subject not in SUBJECTS:
+        raise PolicyError(f"{file}: scope.subject must be one of {', '.join(SUBJECTS)}")
+    hooks = scope.get("hooks", "include")
+    if hooks not in ("include", "exclude", "only"):
+        raise PolicyError(f"{file}: scope.hooks must be include, exclude or only")
+    rule = Rule(
+        id=rid,
+        severity=sev,
+        description=data["description"].strip(),
+        remediation=data["remediation"].strip(),
+        file=file,
+        kinds=_list(scope.get("kinds"), "scope.kinds", file),
+        names=_list(scope.get("names"), "scope.names", file),
+        profiles=_list(scope.get("profiles"), "scope.profiles", file),
+        components=comps,
+        hooks=hooks,
+        subject=subject,
+        init=bool(scope.get("init", False)),
+        schema=check.get("schema"),
+        check=check.get("name"),
+        params=check.get("params") or {},
+        profile_params=check.get("profiles") or {},
+        message=check.get("message") or data.get("message"),
+    )
+    if rule.schema is not None:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
+        try:
+            Draft202012Validator.check_schema(rule.schema)
+        except SchemaError as err:
+            raise PolicyError(
+                f"{file}: check.schema is not a valid JSON Schema: {err.message}"
+            ) from err
+    if rule.check is not None:
+        from .checks import registry
+
+        if rule.check not in registry():
+            raise PolicyError(f"{file}: unknown check {rule.check!r}")
+    return rule
+
+
+def load_rules(policies_dir: str) -> list[Rule]:
+    from .load.yamlsrc import load_yaml_mapping, plain
+
+    root = Path(policies_dir)
+    if not root.is_dir():
+        raise PolicyError(f"policies directory not found: {policies_dir}")
+    rules = []
+    for path in sorted(root.glob("*.yaml")):
+        if path.name == "waivers.yaml":
+            continue
+        data, _ = load_yaml_mapping(path.read_text(), str(path))
+        rules.append(parse_rule(plain(data), str(path)))
+    if not rules:
+        raise PolicyError(f"no rules in {policies_dir}")
+    ids = [r.id for r in rules]
+    if len(set(ids)) != len(ids):
+        raise PolicyError(f"duplicate rule ids in {policies_dir}")
+    return rules
+
+
+def default_policies_dir() -> str:
+    """``./policies`` when present, else the source checkout's, else the packaged rules."""
+    if Path("policies").is_dir():
+        return "policies"
+    checkout = Path(__file__).resolve().parents[2] / "policies"  # a source checkout
+    if checkout.is_dir():
+        return str(checkout)
+    return str(Path(__file__).parent / "data" / "policies")

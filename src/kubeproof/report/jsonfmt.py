@@ -1,0 +1,28 @@
+"""The JSON contract: ``{"findings": [...], "checked": {"objects", "dockerfiles", "rules"}}``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..engine import Result
+
+
+def as_dict(result: Result) -> dict[str, Any]:
+    return {
+        "findings": [f.to_json() for f in sort_findings(result.findings)],
+        "checked": {
+            "objects": result.objects,
+            "dockerfiles": result.dockerfiles,
+            "rules": len(result.applied),
+        },
+    }
+
+
+def sort_findings(findings: list[Any]) -> list[Any]:
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(findings, key=lambda f: (f.file or "", f.line or 0, order[f.severity], f.rule))
+
+
+def render(result: Result) -> str:
+    return json.dumps(as_dict(result), indent=2) + "\n"
