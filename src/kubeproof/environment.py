@@ -42,7 +42,10 @@ def docker_missing() -> str | None:
 
 def kubeconfig() -> Path | None:
     env = os.environ.get("KUBECONFIG")
-    for candidate in ([Path(env)] if env else []) + [DEFAULT_KUBECONFIG, Path.home() / ".kube/config"]:
+    for candidate in ([Path(env)] if env else []) + [
+        DEFAULT_KUBECONFIG,
+        Path.home() / ".kube/config",
+    ]:
         if candidate.is_file():
             return candidate
     return None
@@ -52,7 +55,10 @@ def kubeconfig() -> Path | None:
 def cluster_missing() -> str | None:
     cfg = kubeconfig()
     if cfg is None:
-        return "no kubeconfig (KUBECONFIG, ~/.kube/config); bring one up: scripts/cluster/cluster.sh up"
+        return (
+            "no kubeconfig (KUBECONFIG, ~/.kube/config); "
+            "bring one up: scripts/cluster/cluster.sh up"
+        )
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         return "kubectl not on PATH"
@@ -82,5 +88,7 @@ def require(part: str) -> None:
     if reason is None:
         return
     if part in required_parts():
-        pytest.fail(f"{part} is required here (KUBEPROOF_REQUIRE) but missing: {reason}", pytrace=False)
+        pytest.fail(
+            f"{part} is required here (KUBEPROOF_REQUIRE) but missing: {reason}", pytrace=False
+        )
     pytest.skip(f"{part} missing: {reason}")

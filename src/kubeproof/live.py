@@ -45,7 +45,7 @@ def get(release: Release, kind: str, name: str | None = None) -> list[dict[str, 
     args = ["get", kind, "--namespace", release.namespace, "-o", "json"]
     args += [name] if name else ["-l", release.selector]
     data = json.loads(kubectl(*args).stdout)
-    return data["items"] if "items" in data else [data]
+    return data.get("items", [data])
 
 
 def service_get(release: Release, service: str, path: str, port: str = "http") -> tuple[int, str]:
@@ -76,8 +76,14 @@ def ready_endpoints(release: Release, service: str) -> list[str]:
     """Addresses of ready endpoints behind a Service (from its EndpointSlices)."""
     slices = json.loads(
         kubectl(
-            "get", "endpointslices", "--namespace", release.namespace,
-            "-l", f"kubernetes.io/service-name={service}", "-o", "json",
+            "get",
+            "endpointslices",
+            "--namespace",
+            release.namespace,
+            "-l",
+            f"kubernetes.io/service-name={service}",
+            "-o",
+            "json",
         ).stdout
     )["items"]
     addresses = []

@@ -40,7 +40,11 @@ def test_pods_are_ready_and_not_crash_looping(deployed_release, component):
     labels = get(deployed_release, "deployment", APP["components"][component]["deployment"])[0][
         "spec"
     ]["selector"]["matchLabels"]
-    pods = [p for p in get(deployed_release, "pods") if labels.items() <= p["metadata"]["labels"].items()]
+    pods = [
+        p
+        for p in get(deployed_release, "pods")
+        if labels.items() <= p["metadata"]["labels"].items()
+    ]
     assert pods, f"no pods match {labels}"
     for pod in pods:
         waiting = [

@@ -174,8 +174,9 @@ def test_config_change_rolls_the_pods():
     assert changed.returncode == 0, changed.stderr
     docs = {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(changed.stdout) if d}
     after = docs[("Deployment", COMPONENTS["backend"]["deployment"])]
-    assert after["spec"]["template"]["metadata"]["annotations"]["checksum/config"] != (
-        base["checksum/config"]
+    assert (
+        after["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        != (base["checksum/config"])
     )
 
 
