@@ -37,8 +37,6 @@ if ! $static_only; then
   bash scripts/images/build.sh
   step "kubernetes cluster"
   bash scripts/cluster/cluster.sh up
-  step "load app images into the cluster"
-  bash scripts/cluster/cluster.sh load-image todo-frontend:latest todo-backend:latest
 fi
 
 step "kubeproof check (the main job)"
