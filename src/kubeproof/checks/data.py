@@ -44,7 +44,7 @@ def looks_real(value: str, placeholder: str = "CHANGE_ME") -> str | None:
         if pat.search(value):
             return "it has the shape of an API key or private key"
     m = _URL_PASSWORD.match(value)
-    if m and placeholder not in m.group(1) and m.group(1).lower() != "password":
+    if m and not (placeholder and placeholder in m.group(1)) and m.group(1).lower() != "password":
         return "it is a URL with an embedded password"
     token = value.strip()
     if (
@@ -138,28 +138,37 @@ def no_secret_values(t: Target, obj: K8sObject, params: dict[str, Any]) -> Itera
 
 @check("service-url")
 def service_url(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
-    """``params.key`` is an http URL naming the ``params.target`` component's Service and port."""
-    key, target = params["key"], params["target"]
+    """``params.key`` is an http URL naming another component's Service by DNS name and port.
+
+    The target is ``params.target`` when the app declares such a component, else
+    whichever other declared component's Service the URL names.
+    """
+    key = params["key"]
     comp = t.component(obj.component)
     if key not in ((comp.get("configMap") or {}).get("keys") or []):
         return
     value = (obj.data.get("data") or {}).get(key)
     if value is None:
         return  # required-keys reports it
-    svc_name = t.component(target).get("service")
-    svc = t.get("Service", svc_name) if svc_name else None
-    if svc is None:
-        yield Violation(f"{obj.ref} {key}: the {target} Service {svc_name!r} is not in the render",
-                        ("data", key))
+    names = [params["target"]] if params.get("target") in (t.config.components if t.config else {}) \
+        else [c for c in (t.config.components if t.config else {}) if c != obj.component]
+    services = [(c, t.get("Service", t.component(c).get("service") or "")) for c in names]
+    services = [(c, s) for c, s in services if s is not None]
+    if not services:
+        yield Violation(f"{obj.ref} {key}: no Service of {names} is in the render", ("data", key))
         return
-    ns = re.escape(svc.namespace) if svc.namespace else r"[a-z0-9-]+"
-    host = re.compile(rf"^{re.escape(svc.name)}(\.{ns}(\.svc(\.cluster\.local)?)?)?$")
-    ports = {p.get("port") for p in (svc.data.get("spec") or {}).get("ports") or []
-             if isinstance(p, dict)}
     m = re.match(r"^https?://([^/:]+)(?::(\d+))?(/.*)?$", str(value))
-    if not m or not host.match(m.group(1)) or (int(m.group(2)) if m.group(2) else 80) not in ports:
-        yield Violation(
-            f"{obj.ref} {key} is {value!r}; expected http://{svc.name}:"
-            f"{sorted(ports)[0] if ports else '?'} (the {target} Service)",
-            ("data", key),
-        )
+    for _, svc in services:
+        ns = re.escape(svc.namespace) if svc.namespace else r"[a-z0-9-]+"
+        host = re.compile(rf"^{re.escape(svc.name)}(\.{ns}(\.svc(\.cluster\.local)?)?)?$")
+        ports = {p.get("port") for p in (svc.data.get("spec") or {}).get("ports") or []
+                 if isinstance(p, dict)}
+        if m and host.match(m.group(1)) and (int(m.group(2)) if m.group(2) else 80) in ports:
+            return
+    comp_name, svc = services[0]
+    port = next(iter((svc.data.get("spec") or {}).get("ports") or []), {}).get("port", "?")
+    yield Violation(
+        f"{obj.ref} {key} is {value!r}; expected http://{svc.name}:{port} "
+        f"(the {comp_name} Service)",
+        ("data", key),
+    )

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from ..engine import Target, Violation
@@ -158,33 +159,35 @@ def _hadolint_config(df: Dockerfile, t: Target) -> str | None:
     return None
 
 
+_HADOLINT_CACHE: dict[tuple[str, str | None], tuple[str, str]] = {}
+
+
 def _hadolint_all(t: Target) -> dict[int, tuple[str, str]]:
-    """Run hadolint on every Dockerfile of the target at once (in parallel), cached."""
+    """hadolint on every Dockerfile of the target, in parallel, cached by text and config."""
     import os
     import sys
 
-    cached = t.__dict__.get("_hadolint")
-    if cached is not None:
-        return cached
     exe = shutil.which("hadolint") or os.path.join(os.path.dirname(sys.executable), "hadolint")
     out: dict[int, tuple[str, str]] = {}
     if not os.path.exists(exe):
-        t.__dict__["_hadolint"] = out
         return out
     procs = []
     for df in t.dockerfiles:
-        cmd = [exe, "--format", "json", "--no-fail"]
         cfg = _hadolint_config(df, t)
+        key = (df.text, cfg and Path(cfg).read_text())
+        if key in _HADOLINT_CACHE:
+            out[id(df)] = _HADOLINT_CACHE[key]
+            continue
+        cmd = [exe, "--format", "json", "--no-fail"]
         if cfg:
             cmd += ["--config", cfg]
         cmd.append("-")
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-        procs.append((df, p))
-    for df, p in procs:
+        procs.append((df, key, p))
+    for df, key, p in procs:
         stdout, stderr = p.communicate(df.text)
-        out[id(df)] = (stdout, stderr)
-    t.__dict__["_hadolint"] = out
+        out[id(df)] = _HADOLINT_CACHE[key] = (stdout, stderr)
     return out
 
 

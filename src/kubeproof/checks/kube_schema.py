@@ -77,13 +77,27 @@ def kubernetes_schema(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iter
             severity=params.get("unknown-severity", "warning"),
         )
         return
-    errors = sorted(v.iter_errors(obj.data), key=lambda e: list(map(str, e.absolute_path)))
-    for err in errors[: int(params.get("max-errors", 20))]:
-        where = ".".join(str(p) for p in err.absolute_path) or "(root)"
-        message = err.message
-        if err.validator == "additionalProperties":
-            message = message.replace("Additional properties are not allowed", "unknown field")
+    for path, message in _errors(v, obj.data, int(params.get("max-errors", 20))):
+        where = ".".join(str(p) for p in path) or "(root)"
         yield Violation(
-            f"{obj.ref} does not validate against Kubernetes {version}: {where}: {message}",
-            tuple(err.absolute_path),
+            f"{obj.ref} does not validate against Kubernetes {version}: {where}: {message}", path
         )
+
+
+_SEEN: dict[tuple[int, str], list[tuple[tuple[Any, ...], str]]] = {}
+
+
+def _errors(v: Any, data: dict[str, Any], limit: int) -> list[tuple[tuple[Any, ...], str]]:
+    """Schema errors as (path, message), memoised by content: profiles share most objects."""
+    key = (id(v), json.dumps(data, sort_keys=True, default=str))
+    found = _SEEN.get(key)
+    if found is None:
+        errors = sorted(v.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+        found = []
+        for err in errors[:limit]:
+            message = err.message
+            if err.validator == "additionalProperties":
+                message = message.replace("Additional properties are not allowed", "unknown field")
+            found.append((tuple(err.absolute_path), message))
+        _SEEN[key] = found
+    return found

@@ -1,0 +1,60 @@
+"""Every rule has passing and failing fixtures; each failing one produces exactly its rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from .rulefixtures import RULE_FIXTURES, cases, fixture_files, rules, run_case
+
+CASES = cases()
+
+
+def _unwaived(result):
+    return sorted({f.rule for f in result.findings if not f.waived})
+
+
+def test_every_rule_has_a_passing_and_a_failing_fixture():
+    have = {(rule, outcome) for rule, outcome, _, _ in CASES}
+    missing = [
+        f"{r.id} ({outcome})"
+        for r in rules()
+        for outcome in ("pass", "fail")
+        if (r.id, outcome) not in have
+    ]
+    assert not missing, f"rules without fixtures under {RULE_FIXTURES}: {', '.join(missing)}"
+
+
+def test_every_fixture_names_a_rule():
+    ids = {r.id for r in rules()}
+    orphans = sorted(set(fixture_files()) - ids)
+    assert not orphans, f"fixtures for unknown rules: {orphans}"
+
+
+@pytest.mark.parametrize(
+    ("rule", "case"),
+    [pytest.param(r, c, id=f"{r}-pass-{i}") for r, o, i, c in CASES if o == "pass"],
+)
+def test_passing_fixture_has_no_finding(rule, case):
+    result = run_case(case)
+    assert rule in result.applied or case.get("not-applied"), f"{rule} never ran on this fixture"
+    found = [f"{f.rule}: {f.message}" for f in result.findings if not f.waived]
+    assert not found, f"{rule} passing fixture {case.get('name', '')!r} has findings: {found}"
+
+
+@pytest.mark.parametrize(
+    ("rule", "case"),
+    [pytest.param(r, c, id=f"{r}-fail-{i}") for r, o, i, c in CASES if o == "fail"],
+)
+def test_failing_fixture_produces_exactly_its_rule(rule, case):
+    result = run_case(case)
+    got = _unwaived(result)
+    if rule == "hadolint":
+        assert got and all(g.startswith("hadolint/") for g in got), got
+    else:
+        detail = [f"{f.rule}: {f.message}" for f in result.findings if not f.waived]
+        assert got == [rule], f"expected only {rule}, got {detail}"
+    mine = [f for f in result.findings if not f.waived]
+    if "expect" in case:
+        assert any(case["expect"] in f.message for f in mine), [f.message for f in mine]
+    for f in mine:
+        assert f.file and f.line and f.line >= 1, f"{f.rule} finding lacks file:line: {f}"
