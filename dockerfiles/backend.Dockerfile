@@ -39,16 +39,6 @@ RUN python -m compileall -q /opt/venv /build/app \
 
 # ---- runner: the interpreter, the venv and the app; nothing else ---------------
 FROM ${PYTHON_IMAGE} AS runner
-ARG PYTHON_IMAGE
-ARG VERSION=1.0.0
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="todo-backend" \
-      org.opencontainers.image.description="Todo chatbot API: tasks, auth and the chat agent (FastAPI)" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.source="https://github.com/kubeproof/kubeproof" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.base.name="${PYTHON_IMAGE}"
 # passwd's groupadd/useradd exist in every Debian-based image (slim included).
 RUN groupadd --system --gid 10001 appuser \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
@@ -62,6 +52,17 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1
 USER 10001:10001
 EXPOSE 8000
+# Last, so that a new VERSION/REVISION rebuilds only this layer.
+ARG PYTHON_IMAGE
+ARG VERSION=1.0.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="todo-backend" \
+      org.opencontainers.image.description="Todo chatbot API: tasks, auth and the chat agent (FastAPI)" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="https://github.com/kubeproof/kubeproof" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="${PYTHON_IMAGE}"
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/docs', timeout=4).status == 200 else 1)"]
 CMD ["uvicorn", "--factory", "app.main:create_app", "--host", "0.0.0.0", "--port", "8000", "--no-server-header"]

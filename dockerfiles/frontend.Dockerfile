@@ -35,16 +35,6 @@ RUN npm run build
 
 # ---- runner: node, the standalone server and its static assets; nothing else ---
 FROM ${NODE_IMAGE} AS runner
-ARG NODE_IMAGE
-ARG VERSION=1.0.0
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="todo-frontend" \
-      org.opencontainers.image.description="Todo chatbot web UI (Next.js); forwards /api/* to API_BASE_URL" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.source="https://github.com/kubeproof/kubeproof" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.base.name="${NODE_IMAGE}"
 # Long options: the same command works with BusyBox (alpine) and Debian's adduser.
 RUN addgroup --system --gid 1001 nodejs \
  && adduser --system --uid 1001 --ingroup nodejs --no-create-home --disabled-password nextjs
@@ -58,6 +48,17 @@ COPY --from=builder /build/.next/standalone ./
 COPY --from=builder /build/.next/static ./.next/static
 USER 1001:1001
 EXPOSE 3000
+# Last, so that a new VERSION/REVISION rebuilds only this layer.
+ARG NODE_IMAGE
+ARG VERSION=1.0.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="todo-frontend" \
+      org.opencontainers.image.description="Todo chatbot web UI (Next.js); forwards /api/* to API_BASE_URL" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="https://github.com/kubeproof/kubeproof" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="${NODE_IMAGE}"
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/', {signal: AbortSignal.timeout(4000)}).then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"]
 # server.js binds to $HOSTNAME, which Docker and Kubernetes set to the container's

@@ -70,7 +70,7 @@ def client(make_client: Callable[..., TestClient]) -> TestClient:
     return make_client()
 
 
-def signup(
+def _signup(
     client: TestClient, email: str = "ada@example.com", password: str = "correct horse"
 ) -> dict[str, str]:
     response = client.post(
@@ -81,6 +81,18 @@ def signup(
 
 
 @pytest.fixture
+def signup() -> Callable[..., dict[str, str]]:
+    """Return ``signup(client, email=..., password=...)``: signs up, returns auth headers."""
+    return _signup
+
+
+@pytest.fixture
+def origin() -> str:
+    """Return an origin listed in the test app's CORS_ORIGINS."""
+    return ORIGIN
+
+
+@pytest.fixture
 def auth(client: TestClient) -> dict[str, str]:
     """Return Authorization headers of a freshly signed-up user."""
-    return signup(client)
+    return _signup(client)

@@ -2,10 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from conftest import signup
 
-
-def test_signup_returns_a_token_that_identifies_the_user(client):
+def test_signup_returns_a_token_that_identifies_the_user(client, signup):
     headers = signup(client, "Grace@Example.com")
     me = client.get("/api/auth/me", headers=headers)
     assert me.status_code == 200

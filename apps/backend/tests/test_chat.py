@@ -66,7 +66,7 @@ def fake_openai(script):
     return httpx.MockTransport(handler), requests
 
 
-def test_openai_agent_calls_task_tools(make_client):
+def test_openai_agent_calls_task_tools(make_client, signup):
     transport, requests = fake_openai(
         [
             {
@@ -87,7 +87,6 @@ def test_openai_agent_calls_task_tools(make_client):
         ]
     )
     client = make_client({"OPENAI_API_KEY": "sk-test"}, transport=transport)
-    from conftest import signup
 
     auth = signup(client)
     reply = say(client, auth, "please remind me to water the plants")
@@ -100,10 +99,9 @@ def test_openai_agent_calls_task_tools(make_client):
     assert json.loads(tool_message["content"])["title"] == "water plants"
 
 
-def test_openai_failure_falls_back_to_the_parser(make_client):
+def test_openai_failure_falls_back_to_the_parser(make_client, signup):
     transport = httpx.MockTransport(lambda request: httpx.Response(503, json={"error": "down"}))
     client = make_client({"OPENAI_API_KEY": "sk-test"}, transport=transport)
-    from conftest import signup
 
     reply = say(client, signup(client), "add buy bread")
     assert reply["agent"] == "parser-fallback"

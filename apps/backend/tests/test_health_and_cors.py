@@ -1,6 +1,3 @@
-from conftest import ORIGIN
-
-
 def test_liveness_and_docs(client):
     assert client.get("/health").json() == {"status": "ok"}
     docs = client.get("/docs")
@@ -22,17 +19,17 @@ def test_readiness_is_503_when_the_database_is_unreachable(make_client, tmp_path
     assert "OperationalError" in response.json()["database"]
 
 
-def test_cors_allows_a_configured_origin(client):
+def test_cors_allows_a_configured_origin(client, origin):
     response = client.options(
         "/api/tasks",
         headers={
-            "Origin": ORIGIN,
+            "Origin": origin,
             "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "authorization",
         },
     )
     assert response.status_code == 200
-    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert response.headers["access-control-allow-origin"] == origin
 
 
 def test_cors_refuses_other_origins(client):

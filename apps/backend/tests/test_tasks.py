@@ -1,6 +1,3 @@
-from conftest import signup
-
-
 def test_crud_round_trip(client, auth):
     created = client.post(
         "/api/tasks", json={"title": "  buy milk ", "description": "2 litres"}, headers=auth
@@ -25,7 +22,7 @@ def test_crud_round_trip(client, auth):
     assert client.get(f"/api/tasks/{task['id']}", headers=auth).status_code == 404
 
 
-def test_users_see_only_their_own_tasks(client, auth):
+def test_users_see_only_their_own_tasks(client, auth, signup):
     task = client.post("/api/tasks", json={"title": "secret"}, headers=auth).json()
     other = signup(client, "eve@example.com")
     assert client.get("/api/tasks", headers=other).json() == []
