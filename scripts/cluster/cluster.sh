@@ -438,7 +438,6 @@ start_controller_manager() {
     --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
     --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
     --cluster-cidr="$POD_CIDR" --service-cluster-ip-range="$SERVICE_CIDR" --allocate-node-cidrs=false \
-    --controllers='*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller' \
     --profiling=false --v=1
 }
 
