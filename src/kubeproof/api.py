@@ -54,7 +54,7 @@ def profile_values(chart: str, profile: str, cfg: AppConfig | None) -> str:
     )
 
 
-def load_targets(inp: Inputs, cfg: AppConfig | None) -> list[Target]:
+def load_targets(inp: Inputs, cfg: AppConfig | None, hadolint: bool = False) -> list[Target]:
     from .load.chart import chart_info, render_chart
     from .load.dockerfile import load_dockerfile
     from .load.yamlsrc import load_manifests
@@ -66,6 +66,10 @@ def load_targets(inp: Inputs, cfg: AppConfig | None) -> list[Target]:
     if not dockerfile_paths and cfg is not None:
         dockerfile_paths = [p for p in cfg.dockerfiles().values() if Path(p).is_file()]
     dockerfiles: list[Dockerfile] = [load_dockerfile(p) for p in dockerfile_paths]
+    if dockerfiles and hadolint:
+        from .checks.dockerfiles import start_hadolint
+
+        start_hadolint(dockerfiles)  # runs while the chart renders
     if chart is None and not inp.manifests and not dockerfiles:
         raise InputError("nothing to check: pass --chart DIR, --manifests FILE|- or --dockerfile")
     info = chart_info(chart) if chart else None
@@ -112,7 +116,7 @@ def run(inp: Inputs) -> Result:
     policies = inp.policies or default_policies_dir()
     rules = load_rules(policies)
     waivers = load_waivers(str(Path(policies, "waivers.yaml")))
-    targets = load_targets(inp, cfg)
+    targets = load_targets(inp, cfg, hadolint=any(r.check == "hadolint" for r in rules))
     result = evaluate(rules, targets, waivers)
     if result.objects + result.dockerfiles == 0:
         raise InputError("checked no object: the input holds no Kubernetes object or Dockerfile")

@@ -1,1 +1,161 @@
-"""kubeproof's pytest plugin (registered through the ``pytest11`` entry point)."""
+"""kubeproof's pytest plugin (registered through the ``pytest11`` entry point).
+
+It only wires things: a ``test_*.kubeproof.yaml`` file becomes one collector per
+values profile and one test item per rule and object, named like
+``probes-present[Deployment/todo-backend]``, so ``pytest -k`` and
+``--junit-xml`` work as users expect. The file says what to check::
+
+    config: ../../kubeproof.yaml   # the app's expectations (relative to this file)
+    profiles: [minikube, production]  # optional; default: every profile of the config
+
+``--kubeproof-profile NAME`` (or ``KUBEPROOF_PROFILE``) narrows the run to one profile.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kubeproof", "kubeproof policy checks")
+    group.addoption(
+        "--kubeproof-profile",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="values profile(s) to check (env KUBEPROOF_PROFILE, comma separated); default: all",
+    )
+    group.addoption(
+        "--kubeproof-policies",
+        default=os.environ.get("KUBEPROOF_POLICIES"),
+        metavar="DIR",
+        help="rules directory (env KUBEPROOF_POLICIES); default: ./policies",
+    )
+
+
+def selected_profiles(config: pytest.Config) -> list[str] | None:
+    """Profiles chosen by option or environment, or None for all."""
+    chosen = config.getoption("--kubeproof-profile") or []
+    if not chosen and os.environ.get("KUBEPROOF_PROFILE"):
+        chosen = [os.environ["KUBEPROOF_PROFILE"]]
+    names = [n.strip() for c in chosen for n in c.split(",") if n.strip()]
+    return names or None
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.name.startswith("test_") and file_path.name.endswith(".kubeproof.yaml"):
+        return KubeproofFile.from_parent(parent, path=file_path)
+    return None
+
+
+class KubeproofFile(pytest.File):
+    """A ``test_*.kubeproof.yaml`` spec: one child per values profile."""
+
+    def collect(self):
+        import yaml
+
+        spec = yaml.safe_load(self.path.read_text()) or {}
+        from .config import load_config
+
+        cfg_path = (self.path.parent / spec.get("config", "kubeproof.yaml")).resolve()
+        cfg = load_config(str(cfg_path))
+        profiles = list(spec.get("profiles") or cfg.profiles) or [None]
+        wanted = selected_profiles(self.config)
+        if wanted:
+            unknown = sorted(set(wanted) - set(profiles))
+            if unknown:
+                raise self.CollectError(f"unknown kubeproof profile(s) {unknown}; have {profiles}")
+            profiles = [p for p in profiles if p in wanted]
+        for i, profile in enumerate(profiles):
+            yield ProfileCollector.from_parent(
+                self, name=profile or "default", profile=profile, cfg_path=str(cfg_path),
+                first=(i == 0),
+            )
+
+
+class ProfileCollector(pytest.Collector):
+    """One profile rendered and evaluated; one item per (rule, object)."""
+
+    def __init__(self, *, profile: str | None, cfg_path: str, first: bool, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.profile, self.cfg_path, self.first = profile, cfg_path, first
+
+    def collect(self):
+        from .api import Inputs, run
+        from .errors import KubeproofError
+
+        root = Path(self.cfg_path).parent
+        policies = self.config.getoption("--kubeproof-policies") or str(root / "policies")
+        inp = Inputs(config=self.cfg_path, profile=self.profile, policies=policies)
+        cwd = os.getcwd()
+        try:
+            os.chdir(root)  # findings name files relative to the app's root
+            result = run(inp)
+        except KubeproofError as err:
+            raise self.CollectError(f"kubeproof ({self.profile}): {err}") from err
+        finally:
+            os.chdir(cwd)
+        by_pair: dict[tuple[str, str], list[Any]] = {}
+        for f in result.findings:
+            rule = f.rule.split("/", 1)[0] if "/" in f.rule else f.rule
+            by_pair.setdefault((rule, f.ref), []).append(f)
+        pairs = list(dict.fromkeys([*result.pairs, *by_pair]))
+        for rule, ref in pairs:
+            once = ref.startswith(("Dockerfile/", "HelmChart/"))
+            if once and not self.first:
+                continue
+            yield RuleItem.from_parent(
+                self, name=f"{rule}[{ref}]", findings=by_pair.get((rule, ref), [])
+            )
+
+
+class RuleFailed(Exception):
+    """A rule found errors on an object."""
+
+
+class RuleItem(pytest.Item):
+    """One rule applied to one object; fails on unwaived error findings."""
+
+    def __init__(self, *, findings: list[Any], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.findings = findings
+        self.add_marker(pytest.mark.static)
+
+    def runtest(self) -> None:
+        errors = [f for f in self.findings if f.severity == "error" and not f.waived]
+        for f in self.findings:
+            if f.waived or f.severity != "error":
+                self.user_properties.append((f.rule, f"{f.severity}: {f.message}"))
+        if errors:
+            raise RuleFailed(errors)
+        waived = [f for f in self.findings if f.waived]
+        if waived and len(waived) == len(self.findings):
+            pytest.skip("waived: " + "; ".join(f.waiver_reason or "" for f in waived))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
+        if isinstance(excinfo.value, RuleFailed):
+            lines = []
+            for f in excinfo.value.args[0]:
+                lines.append(f"{f.file}:{f.line}: {f.rule}: {f.message}")
+                lines.append(f"    fix: {f.remediation}")
+            return "\n".join(lines)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        f = self.findings[0] if self.findings else None
+        return self.path, (f.line - 1 if f and f.line else None), self.name
+
+
+@pytest.fixture(scope="session")
+def kubeproof_check():
+    """Return a function that runs ``kubeproof check`` in-process and returns its Result."""
+    from .api import Inputs, run
+
+    def check(**kwargs: Any):
+        return run(Inputs(**kwargs))
+
+    return check

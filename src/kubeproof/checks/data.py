@@ -150,8 +150,11 @@ def service_url(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[V
     value = (obj.data.get("data") or {}).get(key)
     if value is None:
         return  # required-keys reports it
-    names = [params["target"]] if params.get("target") in (t.config.components if t.config else {}) \
-        else [c for c in (t.config.components if t.config else {}) if c != obj.component]
+    declared = t.config.components if t.config else {}
+    if params.get("target") in declared:
+        names = [params["target"]]
+    else:
+        names = [c for c in declared if c != obj.component]
     services = [(c, t.get("Service", t.component(c).get("service") or "")) for c in names]
     services = [(c, s) for c, s in services if s is not None]
     if not services:

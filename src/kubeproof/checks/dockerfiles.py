@@ -147,10 +147,10 @@ def no_remote_add(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable
 _HADOLINT_LEVEL = {"error": "error", "warning": "warning", "info": "info", "style": "info"}
 
 
-def _hadolint_config(df: Dockerfile, t: Target) -> str | None:
+def _hadolint_config(df: Dockerfile, t: Any) -> str | None:
     import os
 
-    if t.hadolint_config:
+    if t is not None and t.hadolint_config:
         return t.hadolint_config
     for d in (os.path.dirname(df.file) or ".", "."):
         for name in (".hadolint.yaml", ".hadolint.yml"):
@@ -160,34 +160,62 @@ def _hadolint_config(df: Dockerfile, t: Target) -> str | None:
 
 
 _HADOLINT_CACHE: dict[tuple[str, str | None], tuple[str, str]] = {}
+_PENDING: dict[tuple[str, str | None], subprocess.Popen[str]] = {}
 
 
-def _hadolint_all(t: Target) -> dict[int, tuple[str, str]]:
-    """hadolint on every Dockerfile of the target, in parallel, cached by text and config."""
+def _hadolint_exe() -> str | None:
     import os
     import sys
 
     exe = shutil.which("hadolint") or os.path.join(os.path.dirname(sys.executable), "hadolint")
-    out: dict[int, tuple[str, str]] = {}
-    if not os.path.exists(exe):
-        return out
-    procs = []
-    for df in t.dockerfiles:
-        cfg = _hadolint_config(df, t)
-        key = (df.text, cfg and Path(cfg).read_text())
-        if key in _HADOLINT_CACHE:
-            out[id(df)] = _HADOLINT_CACHE[key]
+    return exe if os.path.exists(exe) else None
+
+
+def _key(df: Dockerfile, t: Target | None) -> tuple[tuple[str, str | None], str | None]:
+    cfg = _hadolint_config(df, t)
+    return (df.text, cfg and Path(cfg).read_text()), cfg
+
+
+def start_hadolint(dockerfiles: list[Dockerfile], hadolint_config: str | None = None) -> None:
+    """Start hadolint on each Dockerfile in the background (it overlaps with rendering)."""
+    exe = _hadolint_exe()
+    if exe is None:
+        return
+    for df in dockerfiles:
+        key, cfg = _key(df, None if hadolint_config is None else _Cfg(hadolint_config))
+        if key in _HADOLINT_CACHE or key in _PENDING:
             continue
-        cmd = [exe, "--format", "json", "--no-fail"]
-        if cfg:
-            cmd += ["--config", cfg]
-        cmd.append("-")
+        cmd = [exe, "--format", "json", "--no-fail", *(["--config", cfg] if cfg else []), "-"]
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-        procs.append((df, key, p))
-    for df, key, p in procs:
-        stdout, stderr = p.communicate(df.text)
-        out[id(df)] = _HADOLINT_CACHE[key] = (stdout, stderr)
+        assert p.stdin is not None
+        p.stdin.write(df.text)
+        p.stdin.close()
+        _PENDING[key] = p
+
+
+class _Cfg:
+    def __init__(self, path: str) -> None:
+        self.hadolint_config = path
+
+
+def _hadolint_all(t: Target) -> dict[int, tuple[str, str]]:
+    """hadolint on every Dockerfile of the target, in parallel, cached by text and config."""
+    if _hadolint_exe() is None:
+        return {}
+    start_hadolint(t.dockerfiles, t.hadolint_config)
+    out: dict[int, tuple[str, str]] = {}
+    for df in t.dockerfiles:
+        key, _ = _key(df, t)
+        if key not in _HADOLINT_CACHE:
+            p = _PENDING.pop(key)
+            assert p.stdout is not None and p.stderr is not None
+            stdout, stderr = p.stdout.read(), p.stderr.read()
+            p.stdout.close()
+            p.stderr.close()
+            p.wait()
+            _HADOLINT_CACHE[key] = (stdout, stderr)
+        out[id(df)] = _HADOLINT_CACHE[key]
     return out
 
 

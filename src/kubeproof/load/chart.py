@@ -13,7 +13,10 @@ from ..errors import InputError, RenderError
 from ..model import ChartInfo, K8sObject
 from .yamlsrc import load_manifests, load_yaml_mapping, plain
 
-_TEMPLATE_POS = re.compile(r"template: ([^\s:]+\.(?:yaml|yml|tpl|txt)):(\d+)(?::(\d+))?")
+_TEMPLATE_POS = re.compile(
+    r"(?:template: |execution error at \(|parse error at \()"
+    r"([^\s:()]+\.(?:yaml|yml|tpl|txt|json)):(\d+)(?::(\d+))?\)?"
+)
 
 
 def chart_info(chart_dir: str) -> ChartInfo:
@@ -65,6 +68,7 @@ def _describe(chart_dir: str, values: list[str]) -> str:
 def _render_error(chart_dir: str, values: list[str], message: str) -> RenderError:
     """One line naming the template file:line when helm gave one."""
     message = " ".join(message.replace("Error: ", "").split())
+    message = message.replace(" Use --debug flag to render out invalid YAML", "")
     m = _TEMPLATE_POS.search(message)
     if m:
         tfile = Path(chart_dir, *Path(m.group(1)).parts[1:])

@@ -1,0 +1,107 @@
+"""Loaders keep provenance and refuse ambiguous input."""
+
+from __future__ import annotations
+
+import pytest
+
+from kubeproof.errors import InputError
+from kubeproof.load.dockerfile import parse_dockerfile, parse_healthcheck
+from kubeproof.load.yamlsrc import load_manifests
+
+STREAM = """\
+---
+# Source: shop/templates/a.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: a
+data:
+  k: v
+---
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: b}
+"""
+
+
+def test_each_object_knows_its_file_line_and_template():
+    a, b = load_manifests(STREAM, "rendered.yaml")
+    assert (a.ref, a.file, a.line, a.template) == (
+        "ConfigMap/a", "rendered.yaml", 3, "shop/templates/a.yaml"
+    )
+    assert a.line_of(("data", "k")) == 8
+    assert a.line_of(("data", "missing")) == 7  # the deepest node that exists
+    assert (b.ref, b.line) == ("ConfigMap/b", 13)
+
+
+def test_template_lines_point_into_the_template(tmp_path):
+    chart = tmp_path / "shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "templates" / "a.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
+        "data:\n  {{- range $k, $v := .Values.data }}\n  {{ $k }}: {{ $v }}\n  {{- end }}\n"
+        "  k: v\n"
+    )
+    (obj, _) = load_manifests(STREAM, "out", chart_dir=str(chart))
+    assert obj.file == str(chart / "templates" / "a.yaml")
+    assert obj.line_of(("metadata", "name")) == 4
+    assert obj.line_of(("data", "k")) == 9
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("kind: ConfigMap\nmetadata: {name: a}\nkind: Secret\n", "duplicate key 'kind'"),
+        ("- a\n- b\n", "not a mapping"),
+        ("key: [unclosed\n", "line"),
+    ],
+)
+def test_ambiguous_or_broken_documents_are_errors(text, message):
+    with pytest.raises(InputError, match=message):
+        load_manifests(text, "bad.yaml")
+
+
+def test_empty_documents_and_comments_are_skipped():
+    assert load_manifests("---\n# only a comment\n---\n\n", "x.yaml") == []
+
+
+def test_dockerfile_stages_args_and_lines():
+    df = parse_dockerfile(
+        "ARG BASE=python:3.11-slim\nFROM ${BASE} AS deps\nRUN true\n\n"
+        "FROM deps AS runner\nUSER 10001:10001\n",
+        "Dockerfile",
+    )
+    assert [(s.name, s.base_resolved, s.line) for s in df.stages] == [
+        ("deps", "python:3.11-slim", 2), ("runner", "deps", 5)
+    ]
+    assert df.final.last("USER").line == 6
+
+
+def test_no_from_is_not_a_dockerfile():
+    with pytest.raises(InputError, match="no FROM"):
+        parse_dockerfile("RUN true\n", "x")
+
+
+@pytest.mark.parametrize(
+    ("value", "port", "path", "options"),
+    [
+        ("--interval=30s --timeout=5s CMD [\"node\", \"-e\", \"require('http').get("
+         "'http://127.0.0.1:3000/', r => 0)\"]", 3000, "/", {"interval": "30s", "timeout": "5s"}),
+        ("CMD python -c \"import urllib.request; urllib.request.urlopen("
+         "'http://localhost:8000/docs')\"", 8000, "/docs", {}),
+        ("CMD wget -qO- http://127.0.0.1:8080/healthz?full=1 || exit 1", 8080, "/healthz?full=1",
+         {}),
+        ("CMD node -e \"http.get({host: 'localhost', port: 3000, path: '/api/health'})\"",
+         3000, "/api/health", {}),
+    ],
+)
+def test_healthcheck_url_is_parsed(value, port, path, options):
+    hc = parse_healthcheck(value)
+    assert (hc.port, hc.path, hc.options) == (port, path, options)
+
+
+def test_healthcheck_none():
+    assert parse_healthcheck("NONE").none
