@@ -535,7 +535,7 @@ kill_pods() {
 kill_shims() {  # shims of our containerd are identified by our socket address
   local p
   for p in /proc/[0-9]*; do
-    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-address $SOCK " && kill -KILL "${p#/proc/}" 2>/dev/null || true
+    { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q -- "-address $SOCK " && kill -KILL "${p#/proc/}" 2>/dev/null || true
   done
 }
 
@@ -546,7 +546,7 @@ clean_iptables() {
     for table in filter nat mangle raw; do
       # rules in any chain that jump to our chains, then our chains themselves
       "$tool-save" -t "$table" 2>/dev/null | grep -E '^-A ' | grep -E -- '-j (KUBE-|CNI-)' | grep -Ev '^-A (KUBE-|CNI-)' \
-        | sed 's/^-A /-D /' | while read -r rule; do eval "$tool -w -t $table $rule" 2>/dev/null || true; done
+        | sed 's/^-A /-D /' | while read -r rule; do eval "$tool -w -t $table $rule" 2>/dev/null || true; done || true
       for chain in $("$tool-save" -t "$table" 2>/dev/null | sed -n 's/^:\(\(KUBE\|CNI\)-[^ ]*\) .*/\1/p'); do
         "$tool" -w -t "$table" -F "$chain" 2>/dev/null || true
       done
@@ -557,13 +557,30 @@ clean_iptables() {
   done
 }
 
-clean_cgroups() {
-  local ctrl d
-  for ctrl in /sys/fs/cgroup/*/; do
-    [[ -d "$ctrl/kubepods" ]] || continue
-    find "$ctrl/kubepods" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+clean_cgroups() {  # kubepods cgroups are the kubelet's: kill what is left in them, then remove them
+  local d pid
+  for d in /sys/fs/cgroup/*/kubepods; do
+    [[ -d "$d" ]] || continue
+    for pid in $(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u); do kill -KILL "$pid" 2>/dev/null || true; done
   done
-  [[ -d /sys/fs/cgroup/unified/kubepods ]] && find /sys/fs/cgroup/unified/kubepods -depth -type d -exec rmdir {} \; 2>/dev/null || true
+  sleep 0.2
+  for d in /sys/fs/cgroup/*/kubepods; do
+    [[ -d "$d" ]] || continue
+    find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+  done
+  return 0
+}
+
+leftovers() {  # print whatever `down` should have removed and did not
+  local m c
+  for c in "${COMPONENTS[@]}"; do running_pid "$c" >/dev/null && echo "process: $c"; done
+  for m in $(our_mounts); do echo "mount: $m"; done
+  ip link show "$BRIDGE" >/dev/null 2>&1 && echo "interface: $BRIDGE"
+  for c in iptables ip6tables; do
+    "$c-save" 2>/dev/null | grep -E '^:(KUBE|CNI)-' | sed "s/^:\([^ ]*\).*/$c chain: \1/"
+  done
+  for m in /sys/fs/cgroup/*/kubepods; do [[ -d "$m" ]] && echo "cgroup: $m"; done
+  return 0
 }
 
 cmd_down() {
@@ -580,6 +597,7 @@ cmd_down() {
   stop_component etcd
   stop_component containerd
   kill_shims
+  clean_cgroups   # kills pod processes that outlived their shims, removes kubepods cgroups
   # mounts: pod volumes (kubelet root), sandbox shm, task rootfs (overlay), our netns
   local m
   for ns in $netns; do umount "$ns" 2>/dev/null || true; rm -f "$ns"; done
@@ -591,11 +609,13 @@ cmd_down() {
   for m in $(ip -o link show master "$BRIDGE" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do ip link del "$m" 2>/dev/null || true; done
   ip link del "$BRIDGE" 2>/dev/null || true
   clean_iptables
-  clean_cgroups
-  rm -rf "$STATE/etcd" "$STATE/kubelet" "$STATE/cni/networks" "$RUN"
+  local left; left=$(leftovers)
+  [[ -z "$left" ]] || { log "WARNING: left behind after down:"; echo "$left" >&2; }
+  # --one-file-system: never delete through a mount that could not be removed
+  rm -rf --one-file-system "$STATE/etcd" "$STATE/kubelet" "$STATE/cni/networks" "$RUN"
   rm -f /var/lib/cni/results/"$CNI_NETWORK"-* 2>/dev/null || true
   if [[ "$purge" == --purge ]]; then
-    rm -rf "$STATE"
+    rm -rf --one-file-system "$STATE"
     [[ -L /usr/local/bin/kubectl && "$(readlink /usr/local/bin/kubectl)" == "$CACHE"/* ]] && rm -f /usr/local/bin/kubectl
   fi
   log "cluster down"
