@@ -191,10 +191,17 @@ def test_config_change_rolls_the_pods():
         ("frontend.replicaCount=0", "replicaCount"),
         ("backend.config.jwtAlgorithm=none", "jwtAlgorithm"),
         ("frontend.colour=blue", "colour"),
+        ("frontend.service.port=3001", "port"),
+        ("backend.resources.requests.cpu=600m", "backend.resources.requests.cpu (600m)"),
+        ("frontend.resources.requests.memory=1Gi", "frontend.resources.requests.memory (1Gi)"),
+        (
+            "backend.service.nodePort=30080",
+            "frontend.service.nodePort and backend.service.nodePort",
+        ),
     ],
 )
 def test_wrong_value_fails_the_render_naming_it(override, named):
-    result = helm_template("--set", override)
+    result = helm_template("-f", str(ROOT / PROFILES["minikube"]), "--set", override)
     assert result.returncode != 0, f"--set {override} rendered"
     assert named in result.stderr, result.stderr
 

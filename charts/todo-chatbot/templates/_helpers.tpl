@@ -65,7 +65,7 @@ In-cluster URL of a component's Service. Call as for componentName.
 */}}
 {{- define "todo-chatbot.serviceURL" -}}
 {{- $values := index .root.Values .component -}}
-{{- printf "http://%s.%s.svc.%s:%d" (include "todo-chatbot.componentName" .) .root.Release.Namespace .root.Values.clusterDomain (int $values.service.port) }}
+{{- printf "http://%s.%s.svc.%s:%d" (include "todo-chatbot.componentName" .) .root.Release.Namespace .root.Values.clusterDomain (int $values.containerPort) }}
 {{- end }}
 
 {{/*
@@ -113,6 +113,7 @@ One Deployment for a component (frontend or backend). Call with (dict "root" $ "
 {{- define "todo-chatbot.deployment" -}}
 {{- $root := .root -}}
 {{- $values := index $root.Values .component -}}
+{{- include "todo-chatbot.validate" . -}}
 {{- $name := include "todo-chatbot.componentName" . -}}
 apiVersion: apps/v1
 kind: Deployment
@@ -238,10 +239,48 @@ spec:
     {{- include "todo-chatbot.selectorLabels" . | nindent 4 }}
   ports:
     - name: http
-      port: {{ $service.port }}
+      port: {{ $values.containerPort }}
       targetPort: http
       protocol: TCP
       {{- if and (eq $service.type "NodePort") $service.nodePort }}
       nodePort: {{ $service.nodePort }}
       {{- end }}
+{{- end }}
+
+{{/*
+CPU quantity in millicores ("500m", "0.5", "2").
+*/}}
+{{- define "todo-chatbot.millicores" -}}
+{{- if hasSuffix "m" . }}{{ trimSuffix "m" . | float64 }}{{ else }}{{ mulf (float64 .) 1000 }}{{ end }}
+{{- end }}
+
+{{/*
+Memory quantity in bytes ("128Mi", "1Gi", "500M", "1048576").
+*/}}
+{{- define "todo-chatbot.bytes" -}}
+{{- $units := dict "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "K" 1000.0 "M" 1000000.0 "G" 1000000000.0 "T" 1000000000000.0 -}}
+{{- $number := regexFind "^[0-9]+" . -}}
+{{- $unit := trimPrefix $number . -}}
+{{- mulf (float64 $number) (get $units $unit | default 1.0) -}}
+{{- end }}
+
+{{/*
+What values.schema.json cannot say: fail the render, naming the values, when a
+component's requests exceed its limits, or when two NodePorts collide.
+*/}}
+{{- define "todo-chatbot.validate" -}}
+{{- $values := index .root.Values .component -}}
+{{- $requests := $values.resources.requests -}}
+{{- $limits := $values.resources.limits -}}
+{{- if gt (include "todo-chatbot.millicores" $requests.cpu | float64) (include "todo-chatbot.millicores" $limits.cpu | float64) }}
+{{- fail (printf "%s.resources.requests.cpu (%s) is above %s.resources.limits.cpu (%s)" .component $requests.cpu .component $limits.cpu) }}
+{{- end }}
+{{- if gt (include "todo-chatbot.bytes" $requests.memory | float64) (include "todo-chatbot.bytes" $limits.memory | float64) }}
+{{- fail (printf "%s.resources.requests.memory (%s) is above %s.resources.limits.memory (%s)" .component $requests.memory .component $limits.memory) }}
+{{- end }}
+{{- $frontend := .root.Values.frontend.service -}}
+{{- $backend := .root.Values.backend.service -}}
+{{- if and (eq $frontend.type "NodePort") (eq $backend.type "NodePort") $frontend.nodePort (eq (toString $frontend.nodePort) (toString $backend.nodePort)) }}
+{{- fail (printf "frontend.service.nodePort and backend.service.nodePort are both %v: a NodePort is unique across the cluster" $frontend.nodePort) }}
+{{- end }}
 {{- end }}
