@@ -269,18 +269,24 @@ What values.schema.json cannot say: fail the render, naming the values, when a
 component's requests exceed its limits, or when two NodePorts collide.
 */}}
 {{- define "todo-chatbot.validate" -}}
-{{- $values := index .root.Values .component -}}
-{{- $requests := $values.resources.requests -}}
-{{- $limits := $values.resources.limits -}}
-{{- if gt (include "todo-chatbot.millicores" $requests.cpu | float64) (include "todo-chatbot.millicores" $limits.cpu | float64) }}
-{{- fail (printf "%s.resources.requests.cpu (%s) is above %s.resources.limits.cpu (%s)" .component $requests.cpu .component $limits.cpu) }}
-{{- end }}
-{{- if gt (include "todo-chatbot.bytes" $requests.memory | float64) (include "todo-chatbot.bytes" $limits.memory | float64) }}
-{{- fail (printf "%s.resources.requests.memory (%s) is above %s.resources.limits.memory (%s)" .component $requests.memory .component $limits.memory) }}
-{{- end }}
+{{- include "todo-chatbot.validateResources" (dict "name" .component "resources" (index .root.Values .component).resources) -}}
 {{- $frontend := .root.Values.frontend.service -}}
 {{- $backend := .root.Values.backend.service -}}
 {{- if and (eq $frontend.type "NodePort") (eq $backend.type "NodePort") $frontend.nodePort (eq (toString $frontend.nodePort) (toString $backend.nodePort)) }}
 {{- fail (printf "frontend.service.nodePort and backend.service.nodePort are both %v: a NodePort is unique across the cluster" $frontend.nodePort) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Fail the render when requests exceed limits. Call with (dict "name" "backend" "resources" $resources).
+*/}}
+{{- define "todo-chatbot.validateResources" -}}
+{{- $requests := .resources.requests -}}
+{{- $limits := .resources.limits -}}
+{{- if gt (include "todo-chatbot.millicores" $requests.cpu | float64) (include "todo-chatbot.millicores" $limits.cpu | float64) }}
+{{- fail (printf "%s.resources.requests.cpu (%s) is above %s.resources.limits.cpu (%s)" .name $requests.cpu .name $limits.cpu) }}
+{{- end }}
+{{- if gt (include "todo-chatbot.bytes" $requests.memory | float64) (include "todo-chatbot.bytes" $limits.memory | float64) }}
+{{- fail (printf "%s.resources.requests.memory (%s) is above %s.resources.limits.memory (%s)" .name $requests.memory .name $limits.memory) }}
 {{- end }}
 {{- end }}
