@@ -21,16 +21,22 @@ def selected_workloads(t: Target, svc: K8sObject) -> list[K8sObject]:
     selector = (svc.data.get("spec") or {}).get("selector")
     if not isinstance(selector, dict) or not selector:
         return []
-    out = []
-    for obj in t.objects:
-        if obj.pod_spec_path is None or obj.is_hook:
-            continue
-        if obj.namespace != svc.namespace:
-            continue
-        labels = obj.pod_labels
-        if all(labels.get(k) == v for k, v in selector.items()):
-            out.append(obj)
-    return out
+    index = t.__dict__.get("_label_index")
+    if index is None:  # (namespace, label, value) -> workloads, built once per target
+        index = {}
+        for obj in t.objects:
+            if obj.pod_spec_path is None or obj.is_hook:
+                continue
+            for k, v in obj.pod_labels.items():
+                index.setdefault((obj.namespace, k, v), []).append(obj)
+        t.__dict__["_label_index"] = index
+    picked: list[K8sObject] | None = None
+    for k, v in selector.items():
+        found = index.get((svc.namespace, k, v), [])
+        picked = found if picked is None else [o for o in picked if o in found]
+        if not picked:
+            return []
+    return list(picked or [])
 
 
 @check("service-type")
