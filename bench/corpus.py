@@ -17,9 +17,13 @@ def app(i: int, rnd: random.Random) -> list[str]:
     name = f"app-{i:05d}"
     defect = rnd.randrange(10)
     tag = "latest" if defect == 0 else f"1.{i % 7}.{i % 3}"
-    probes = "" if defect == 1 else (
-        "          livenessProbe:\n            httpGet: {path: /healthz, port: http}\n"
-        "          readinessProbe:\n            httpGet: {path: /healthz, port: http}\n"
+    probes = (
+        ""
+        if defect == 1
+        else (
+            "          livenessProbe:\n            httpGet: {path: /healthz, port: http}\n"
+            "          readinessProbe:\n            httpGet: {path: /healthz, port: http}\n"
+        )
     )
     non_root = "false" if defect == 2 else "true"
     limits = "" if defect == 3 else "            limits: {cpu: 500m, memory: 512Mi}\n"

@@ -50,7 +50,7 @@ def in_process_render(repeat: int) -> tuple[float, float]:
     """(first render incl. library load, median warm render) in a fresh interpreter."""
     code = f"""
 import time, sys
-sys.path.insert(0, {str(ROOT / 'src')!r})
+sys.path.insert(0, {str(ROOT / "src")!r})
 t0 = time.perf_counter()
 from kubeproof.load.chart import render_inprocess
 render_inprocess('charts/todo-chatbot', ['charts/todo-chatbot/ci/minikube-values.yaml'], 'todo')
@@ -72,7 +72,7 @@ def eval_split(corpus: str, policies: str) -> tuple[float, float, int]:
     """(load seconds, evaluate seconds, findings) for kubeproof in-process on the corpus."""
     code = f"""
 import time, sys
-sys.path.insert(0, {str(ROOT / 'src')!r})
+sys.path.insert(0, {str(ROOT / "src")!r})
 from kubeproof.load.yamlsrc import load_manifests
 from kubeproof.engine import Target, evaluate
 from kubeproof.policy import load_rules
@@ -105,41 +105,107 @@ def main() -> int:
 
     helm = shutil.which("helm")
     if helm:
-        t, _ = wall([helm, "template", "todo", "charts/todo-chatbot", "-f",
-                     "charts/todo-chatbot/ci/minikube-values.yaml"], args.repeat)
+        t, _ = wall(
+            [
+                helm,
+                "template",
+                "todo",
+                "charts/todo-chatbot",
+                "-f",
+                "charts/todo-chatbot/ci/minikube-values.yaml",
+            ],
+            args.repeat,
+        )
         first, warm = in_process_render(args.repeat)
-        rows.append(("render, helm CLI (`helm template`, one profile)", f"{t * 1000:.0f} ms",
-                     "process per render"))
-        rows.append(("render, in-process first call (incl. loading libhelm)",
-                     f"{first * 1000:.0f} ms", f"{t / first:.1f}x faster than the CLI"))
-        rows.append(("render, in-process warm", f"{warm * 1000:.1f} ms",
-                     f"{t / warm:.0f}x faster than the CLI"))
+        rows.append(
+            (
+                "render, helm CLI (`helm template`, one profile)",
+                f"{t * 1000:.0f} ms",
+                "process per render",
+            )
+        )
+        rows.append(
+            (
+                "render, in-process first call (incl. loading libhelm)",
+                f"{first * 1000:.0f} ms",
+                f"{t / first:.1f}x faster than the CLI",
+            )
+        )
+        rows.append(
+            (
+                "render, in-process warm",
+                f"{warm * 1000:.1f} ms",
+                f"{t / warm:.0f}x faster than the CLI",
+            )
+        )
 
     t, code = wall([KP, "check"], args.repeat)
-    rows.append(("`kubeproof check` on the chart (2 profiles, all rules, schemas, 2 Dockerfiles)",
-                 f"{t:.2f} s", f"exit {code}"))
+    rows.append(
+        (
+            "`kubeproof check` on the chart (2 profiles, all rules, schemas, 2 Dockerfiles)",
+            f"{t:.2f} s",
+            f"exit {code}",
+        )
+    )
     t_cli, _ = wall([KP, "check", "--renderer", "cli"], args.repeat)
     rows.append(("same with `--renderer cli`", f"{t_cli:.2f} s", ""))
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus = str(Path(tmp) / "corpus.yaml")
-        subprocess.run([PY, str(ROOT / "bench" / "corpus.py"), corpus, str(args.apps)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [PY, str(ROOT / "bench" / "corpus.py"), corpus, str(args.apps)],
+            check=True,
+            capture_output=True,
+        )
         n = args.apps * 4
         no_schema = Path(tmp) / "policies"
         shutil.copytree(ROOT / "policies", no_schema)
         (no_schema / "kubernetes-schema.yaml").unlink()
         load_s, eval_s, found = eval_split(corpus, str(no_schema))
-        rows.append((f"kubeproof: YAML load with line numbers, {n} objects", f"{load_s:.2f} s",
-                     f"{n / load_s:.0f} objects/s"))
-        rows.append(("kubeproof: evaluate generic rules (no schema rule)", f"{eval_s:.2f} s",
-                     f"{n / eval_s:.0f} objects/s, {found} findings"))
+        rows.append(
+            (
+                f"kubeproof: YAML load with line numbers, {n} objects",
+                f"{load_s:.2f} s",
+                f"{n / load_s:.0f} objects/s",
+            )
+        )
+        rows.append(
+            (
+                "kubeproof: evaluate generic rules (no schema rule)",
+                f"{eval_s:.2f} s",
+                f"{n / eval_s:.0f} objects/s, {found} findings",
+            )
+        )
         corpus_rate: dict[str, float] = {}
-        t, code = wall([KP, "check", "--manifests", corpus, "--no-config", "--format", "json",
-                        "--policies", str(no_schema), "--output", os.devnull])
+        t, code = wall(
+            [
+                KP,
+                "check",
+                "--manifests",
+                corpus,
+                "--no-config",
+                "--format",
+                "json",
+                "--policies",
+                str(no_schema),
+                "--output",
+                os.devnull,
+            ]
+        )
         corpus_rate["kubeproof (CLI, generic rules, no schemas)"] = t
-        t, code = wall([KP, "check", "--manifests", corpus, "--no-config", "--format", "json",
-                        "--output", os.devnull])
+        t, code = wall(
+            [
+                KP,
+                "check",
+                "--manifests",
+                corpus,
+                "--no-config",
+                "--format",
+                "json",
+                "--output",
+                os.devnull,
+            ]
+        )
         corpus_rate["kubeproof (CLI, generic rules + strict schemas)"] = t
         ks = tool("kube-score")
         if ks:
@@ -147,8 +213,18 @@ def main() -> int:
             corpus_rate["kube-score score"] = t
         cf = tool("conftest")
         if cf:
-            t, _ = wall([cf, "test", corpus, "-p", str(ROOT / "bench" / "static_rego"),
-                         "--no-color", "-o", "json"])
+            t, _ = wall(
+                [
+                    cf,
+                    "test",
+                    corpus,
+                    "-p",
+                    str(ROOT / "bench" / "static_rego"),
+                    "--no-color",
+                    "-o",
+                    "json",
+                ]
+            )
             corpus_rate["conftest (5 Rego rules)"] = t
         kc = tool("kubeconform")
         if kc:
@@ -162,25 +238,53 @@ def main() -> int:
             for f in src.glob("*.json"):
                 text = f.read_text().replace('"/api/_definitions.json#', '"_definitions.json#')
                 (dest / f.name).write_text(text)
-            loc = str(Path(tmp) / "schemas") + "/{{ .NormalizedKubernetesVersion }}-standalone" \
+            loc = (
+                str(Path(tmp) / "schemas") + "/{{ .NormalizedKubernetesVersion }}-standalone"
                 "{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
-            t, code = wall([kc, "-strict", "-kubernetes-version", "1.34.0", "-schema-location",
-                            loc, "-summary", corpus])
+            )
+            t, code = wall(
+                [
+                    kc,
+                    "-strict",
+                    "-kubernetes-version",
+                    "1.34.0",
+                    "-schema-location",
+                    loc,
+                    "-summary",
+                    corpus,
+                ]
+            )
             corpus_rate[f"kubeconform -strict (schemas only, exit {code})"] = t
         ck = TOOLS / "checkov-venv" / "bin" / "checkov"
         if ck.exists():
             small = str(Path(tmp) / "corpus-small.yaml")
             apps_small = max(args.apps // 10, 1)
-            subprocess.run([PY, str(ROOT / "bench" / "corpus.py"), small, str(apps_small)],
-                           check=True, capture_output=True)
-            t, _ = wall([str(ck), "-f", small, "--framework", "kubernetes", "--skip-download",
-                         "--quiet", "--compact", "-o", "json"])
+            subprocess.run(
+                [PY, str(ROOT / "bench" / "corpus.py"), small, str(apps_small)],
+                check=True,
+                capture_output=True,
+            )
+            t, _ = wall(
+                [
+                    str(ck),
+                    "-f",
+                    small,
+                    "--framework",
+                    "kubernetes",
+                    "--skip-download",
+                    "--quiet",
+                    "--compact",
+                    "-o",
+                    "json",
+                ]
+            )
             corpus_rate[f"checkov ({apps_small * 4} objects, scaled)"] = t * (n / (apps_small * 4))
         base = corpus_rate.get("kube-score score")
         for name, t in corpus_rate.items():
             ratio = f", {t / base:.2f}x kube-score's time" if base else ""
-            rows.append((f"corpus {n} objects: {name}", f"{t:.2f} s",
-                         f"{n / t:.0f} objects/s{ratio}"))
+            rows.append(
+                (f"corpus {n} objects: {name}", f"{t:.2f} s", f"{n / t:.0f} objects/s{ratio}")
+            )
 
     lines = [
         "# Static tier benchmarks",

@@ -49,7 +49,8 @@ def profile_values(chart: str, profile: str, cfg: AppConfig | None) -> str:
         return str(candidate)
     known = sorted(cfg.profiles) if cfg else []
     raise InputError(
-        f"unknown profile {profile!r}" + (f" (known: {', '.join(known)})" if known else "")
+        f"unknown profile {profile!r}"
+        + (f" (known: {', '.join(known)})" if known else "")
         + f"; no {candidate}"
     )
 
@@ -74,8 +75,12 @@ def load_targets(inp: Inputs, cfg: AppConfig | None, hadolint: bool = False) -> 
         raise InputError("nothing to check: pass --chart DIR, --manifests FILE|- or --dockerfile")
     info = chart_info(chart) if chart else None
     release = inp.release or (cfg.data.get("release") if cfg else None)
-    base = {"dockerfiles": dockerfiles, "chart": info, "config": cfg,
-            "kube_version": inp.kube_version}
+    base = {
+        "dockerfiles": dockerfiles,
+        "chart": info,
+        "config": cfg,
+        "kube_version": inp.kube_version,
+    }
 
     manifest_objects: list[K8sObject] = []
     for m in inp.manifests:
@@ -101,8 +106,7 @@ def load_targets(inp: Inputs, cfg: AppConfig | None, hadolint: bool = False) -> 
         profiles = [(None, list(inp.values))]
     targets = []
     for name, values in profiles:
-        objects = render_chart(chart, values, release=release, profile=name,
-                               renderer=inp.renderer)
+        objects = render_chart(chart, values, release=release, profile=name, renderer=inp.renderer)
         targets.append(Target(objects=objects, profile=name, **base))
     return targets
 

@@ -31,14 +31,22 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--policies", metavar="DIR")
     c.add_argument("--format", choices=FORMATS, default="text")
     c.add_argument("--output", metavar="FILE")
-    c.add_argument("--config", metavar="FILE",
-                   help="the app's expectations (default: ./kubeproof.yaml when present)")
-    c.add_argument("--no-config", action="store_true",
-                   help="ignore kubeproof.yaml: generic rules only")
-    c.add_argument("--kube-version", metavar="X.Y",
-                   default=os.environ.get("KUBEPROOF_KUBE_VERSION", "1.34"))
-    c.add_argument("--renderer", choices=("inprocess", "cli"),
-                   default=os.environ.get("KUBEPROOF_RENDERER", "inprocess"))
+    c.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the app's expectations (default: ./kubeproof.yaml when present)",
+    )
+    c.add_argument(
+        "--no-config", action="store_true", help="ignore kubeproof.yaml: generic rules only"
+    )
+    c.add_argument(
+        "--kube-version", metavar="X.Y", default=os.environ.get("KUBEPROOF_KUBE_VERSION", "1.34")
+    )
+    c.add_argument(
+        "--renderer",
+        choices=("inprocess", "cli"),
+        default=os.environ.get("KUBEPROOF_RENDERER", "inprocess"),
+    )
     return parser
 
 
@@ -48,9 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import KubeproofError
 
     inp = Inputs(
-        chart=args.chart, values=args.values, profile=args.profile, manifests=args.manifests,
-        dockerfiles=args.dockerfile, policies=args.policies, config=args.config,
-        kube_version=args.kube_version, renderer=args.renderer, no_config=args.no_config,
+        chart=args.chart,
+        values=args.values,
+        profile=args.profile,
+        manifests=args.manifests,
+        dockerfiles=args.dockerfile,
+        policies=args.policies,
+        config=args.config,
+        kube_version=args.kube_version,
+        renderer=args.renderer,
+        no_config=args.no_config,
     )
     try:
         result = run(inp)

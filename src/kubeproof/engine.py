@@ -139,8 +139,10 @@ def subjects(rule: Rule, target: Target, once: bool) -> Iterable[Any]:
             continue
         if rule.hooks == "only" and not subject.is_hook:
             continue
-        if rule.app_specific and rule.components != "any" and (
-            subject.component not in rule.components
+        if (
+            rule.app_specific
+            and rule.components != "any"
+            and (subject.component not in rule.components)
         ):
             continue
         yield subject
@@ -267,8 +269,16 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     """One finding when several profiles produce the same one at the same place."""
     seen: dict[tuple, Finding] = {}
     for f in findings:
-        key = (f.rule, f.kind, f.namespace, f.name, f.container, f.file, f.line,
-               f.message.rsplit(" (profile ", 1)[0])
+        key = (
+            f.rule,
+            f.kind,
+            f.namespace,
+            f.name,
+            f.container,
+            f.file,
+            f.line,
+            f.message.rsplit(" (profile ", 1)[0],
+        )
         if key in seen:
             prev = seen[key]
             if prev.profile and f.profile and f.profile not in prev.message:

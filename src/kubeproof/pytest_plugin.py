@@ -72,7 +72,10 @@ class KubeproofFile(pytest.File):
             profiles = [p for p in profiles if p in wanted]
         for i, profile in enumerate(profiles):
             yield ProfileCollector.from_parent(
-                self, name=profile or "default", profile=profile, cfg_path=str(cfg_path),
+                self,
+                name=profile or "default",
+                profile=profile,
+                cfg_path=str(cfg_path),
                 first=(i == 0),
             )
 

@@ -73,8 +73,16 @@ def load_waivers(path: str) -> list[Waiver]:
         if unknown:
             raise PolicyError(f"{where}: unknown waiver keys {sorted(unknown)}")
         out.append(
-            Waiver(e["rule"], reason.strip(), expires, e.get("kind"), e.get("name"),
-                   e.get("file"), e.get("profile"), where)
+            Waiver(
+                e["rule"],
+                reason.strip(),
+                expires,
+                e.get("kind"),
+                e.get("name"),
+                e.get("file"),
+                e.get("profile"),
+                where,
+            )
         )
     return out
 
@@ -82,7 +90,7 @@ def load_waivers(path: str) -> list[Waiver]:
 def annotation_waivers(annotations: dict[str, Any]) -> dict[str, str]:
     """rule -> reason from ``kubeproof.io/waive.<rule>`` annotations (reason may be empty)."""
     return {
-        k[len(ANNOTATION_PREFIX):]: str(v if v is not None else "").strip()
+        k[len(ANNOTATION_PREFIX) :]: str(v if v is not None else "").strip()
         for k, v in annotations.items()
         if k.startswith(ANNOTATION_PREFIX)
     }

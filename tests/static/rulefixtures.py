@@ -143,8 +143,9 @@ def build(case: dict[str, Any]) -> tuple[list[Target], list[Waiver]]:
         set_path(chart.data, path, value)
     if case.get("values_schema") is False:
         chart.has_values_schema = False
-    target = Target(objects=objects, dockerfiles=dockerfiles, chart=chart, config=config,
-                    profile=profile)
+    target = Target(
+        objects=objects, dockerfiles=dockerfiles, chart=chart, config=config, profile=profile
+    )
     waivers = [
         Waiver(rule=r, reason="the fixture isolates another rule", expires=dt.date(2999, 1, 1))
         for r in case.get("waive") or []

@@ -15,8 +15,19 @@ from kubeproof.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 BASE = Path(__file__).parent / "fixtures" / "base"
 DATA = Path(__file__).parent / "data"
-FIELDS = {"rule", "severity", "kind", "namespace", "name", "container", "file", "line",
-          "message", "remediation", "waived"}
+FIELDS = {
+    "rule",
+    "severity",
+    "kind",
+    "namespace",
+    "name",
+    "container",
+    "file",
+    "line",
+    "message",
+    "remediation",
+    "waived",
+}
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -27,9 +38,16 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 def base_args(manifests: str | None = None) -> list[str]:
     return [
-        "--manifests", manifests or str(BASE / "minikube.yaml"),
-        "--config", str(BASE / "kubeproof.yaml"), "--profile", "minikube",
-        "--dockerfile", str(BASE / "web.Dockerfile"), "--dockerfile", str(BASE / "api.Dockerfile"),
+        "--manifests",
+        manifests or str(BASE / "minikube.yaml"),
+        "--config",
+        str(BASE / "kubeproof.yaml"),
+        "--profile",
+        "minikube",
+        "--dockerfile",
+        str(BASE / "web.Dockerfile"),
+        "--dockerfile",
+        str(BASE / "api.Dockerfile"),
     ]
 
 
@@ -57,7 +75,9 @@ def test_an_error_exits_1_and_names_file_and_line(capsys, broken):
     assert set(finding) == FIELDS
     assert finding["rule"] == "replicas-min"
     assert (finding["kind"], finding["name"], finding["namespace"]) == (
-        "Deployment", "shop-web", "shop"
+        "Deployment",
+        "shop-web",
+        "shop",
     )
     assert finding["file"] == broken
     assert Path(broken).read_text().splitlines()[finding["line"] - 1].strip() == "replicas: 0"
@@ -117,7 +137,7 @@ def test_render_error_names_the_template_line(capsys, tmp_path):
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
     (chart / "templates" / "cm.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n"
-        "  a: {{ required \"value a is required\" .Values.a }}\n"
+        '  a: {{ required "value a is required" .Values.a }}\n'
     )
     for renderer in ("cli", "inprocess"):
         code, _, err = run(capsys, "--chart", str(chart), "--renderer", renderer, "--no-config")
@@ -164,7 +184,10 @@ def test_console_script_runs_on_the_repository_chart():
     require("helm")
     proc = subprocess.run(
         [str(Path(sys.executable).parent / "kubeproof"), "check", "--format", "json"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads(proc.stdout)

@@ -30,7 +30,10 @@ items:
 def test_each_object_knows_its_file_line_and_template():
     a, b = load_manifests(STREAM, "rendered.yaml")
     assert (a.ref, a.file, a.line, a.template) == (
-        "ConfigMap/a", "rendered.yaml", 3, "shop/templates/a.yaml"
+        "ConfigMap/a",
+        "rendered.yaml",
+        3,
+        "shop/templates/a.yaml",
     )
     assert a.line_of(("data", "k")) == 8
     assert a.line_of(("data", "missing")) == 7  # the deepest node that exists
@@ -75,7 +78,8 @@ def test_dockerfile_stages_args_and_lines():
         "Dockerfile",
     )
     assert [(s.name, s.base_resolved, s.line) for s in df.stages] == [
-        ("deps", "python:3.11-slim", 2), ("runner", "deps", 5)
+        ("deps", "python:3.11-slim", 2),
+        ("runner", "deps", 5),
     ]
     assert df.final.last("USER").line == 6
 
@@ -88,14 +92,32 @@ def test_no_from_is_not_a_dockerfile():
 @pytest.mark.parametrize(
     ("value", "port", "path", "options"),
     [
-        ("--interval=30s --timeout=5s CMD [\"node\", \"-e\", \"require('http').get("
-         "'http://127.0.0.1:3000/', r => 0)\"]", 3000, "/", {"interval": "30s", "timeout": "5s"}),
-        ("CMD python -c \"import urllib.request; urllib.request.urlopen("
-         "'http://localhost:8000/docs')\"", 8000, "/docs", {}),
-        ("CMD wget -qO- http://127.0.0.1:8080/healthz?full=1 || exit 1", 8080, "/healthz?full=1",
-         {}),
-        ("CMD node -e \"http.get({host: 'localhost', port: 3000, path: '/api/health'})\"",
-         3000, "/api/health", {}),
+        (
+            '--interval=30s --timeout=5s CMD ["node", "-e", "require(\'http\').get('
+            "'http://127.0.0.1:3000/', r => 0)\"]",
+            3000,
+            "/",
+            {"interval": "30s", "timeout": "5s"},
+        ),
+        (
+            'CMD python -c "import urllib.request; urllib.request.urlopen('
+            "'http://localhost:8000/docs')\"",
+            8000,
+            "/docs",
+            {},
+        ),
+        (
+            "CMD wget -qO- http://127.0.0.1:8080/healthz?full=1 || exit 1",
+            8080,
+            "/healthz?full=1",
+            {},
+        ),
+        (
+            "CMD node -e \"http.get({host: 'localhost', port: 3000, path: '/api/health'})\"",
+            3000,
+            "/api/health",
+            {},
+        ),
     ],
 )
 def test_healthcheck_url_is_parsed(value, port, path, options):

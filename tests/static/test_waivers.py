@@ -64,8 +64,9 @@ def test_file_waiver_applies_until_it_expires(capsys, policies, broken):
         ("  - rule: replicas-min\n    reason: why\n", "needs 'expires"),
     ],
 )
-def test_waiver_without_reason_or_expiry_is_an_error(tmp_path, capsys, policies, broken, entry,
-                                                     message):
+def test_waiver_without_reason_or_expiry_is_an_error(
+    tmp_path, capsys, policies, broken, entry, message
+):
     (policies / "waivers.yaml").write_text("waivers:\n" + entry)
     with pytest.raises(PolicyError, match=message):
         load_waivers(str(policies / "waivers.yaml"))
@@ -79,7 +80,8 @@ def test_annotation_waiver_is_shown_in_text(capsys, policies, tmp_path):
     text = text.replace(
         "  name: shop-web\n  namespace: shop\n",
         "  name: shop-web\n  namespace: shop\n  annotations:\n"
-        "    kubeproof.io/waive.replicas-min: \"scaled down for the demo\"\n", 1,
+        '    kubeproof.io/waive.replicas-min: "scaled down for the demo"\n',
+        1,
     )
     path.write_text(text)
     code = main(["check", "--policies", str(policies), *base_args(str(path))])

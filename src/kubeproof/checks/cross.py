@@ -38,7 +38,9 @@ def expose_chain(t: Target, release: Target, params: dict[str, Any]) -> Iterable
             yield Violation(
                 f'{wl.ref} container "{cname(c, path)}" port {ports[0]} is not what '
                 f"{df.file} EXPOSEs {exposed}",
-                (*path, "ports", 0, "containerPort"), cname(c, path), subject=wl,
+                (*path, "ports", 0, "containerPort"),
+                cname(c, path),
+                subject=wl,
             )
         svc_name = t.component(comp).get("service")
         svc = t.get("Service", svc_name) if svc_name else None
@@ -50,7 +52,8 @@ def expose_chain(t: Target, release: Target, params: dict[str, Any]) -> Iterable
                 yield Violation(
                     f"{svc.ref} targetPort {sp.get('targetPort')!r} resolves to {target}, "
                     f"not the port {df.file} EXPOSEs {exposed}",
-                    ("spec", "ports", i, "targetPort"), subject=svc,
+                    ("spec", "ports", i, "targetPort"),
+                    subject=svc,
                 )
 
 
@@ -74,7 +77,9 @@ def healthcheck_probe(t: Target, release: Target, params: dict[str, Any]) -> Ite
                     f'{wl.ref} container "{cname(c, path)}" {which} checks port {port} path '
                     f"{ppath!r}, but {df.file}:{ins.line} HEALTHCHECK checks port {hc.port} "
                     f"path {hc.path!r}",
-                    (*path, which, "httpGet"), cname(c, path), subject=wl,
+                    (*path, which, "httpGet"),
+                    cname(c, path),
+                    subject=wl,
                 )
 
 
@@ -98,13 +103,18 @@ def user_matches(t: Target, release: Target, params: dict[str, Any]) -> Iterable
         path, c = _main(wl)
         run_as = effective(spec, c, "runAsUser")
         if declared is not None and declared != uid:
-            yield Violation(f"{df.file}: USER uid {uid} is not the declared uid {declared}",
-                            line=line, subject=df)
+            yield Violation(
+                f"{df.file}: USER uid {uid} is not the declared uid {declared}",
+                line=line,
+                subject=df,
+            )
         if isinstance(run_as, int) and run_as != uid:
             yield Violation(
                 f'{wl.ref} container "{cname(c, path)}" runAsUser {run_as} differs from '
                 f"{df.file}:{line} USER uid {uid}",
-                (*path, "securityContext", "runAsUser"), cname(c, path), subject=wl,
+                (*path, "securityContext", "runAsUser"),
+                cname(c, path),
+                subject=wl,
             )
 
 
@@ -122,5 +132,7 @@ def named_user(t: Target, release: Target, params: dict[str, Any]) -> Iterable[V
                 f'{wl.ref} container "{cname(c, path)}" sets runAsNonRoot without runAsUser, '
                 f"and {df.file}:{line} has the named USER {user}: the kubelet cannot verify "
                 f"it is non-root and refuses to start the container",
-                (*path,), cname(c, path), subject=wl,
+                (*path,),
+                cname(c, path),
+                subject=wl,
             )

@@ -86,9 +86,7 @@ def required_keys(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable
     missing = [k for k in want if k not in _keys(obj)]
     if missing:
         where = "data" if "data" in obj.data else ("stringData" if "stringData" in obj.data else ())
-        yield Violation(
-            f"{obj.ref} lacks required keys {missing}", (where,) if where else ()
-        )
+        yield Violation(f"{obj.ref} lacks required keys {missing}", (where,) if where else ())
 
 
 @check("secret-type")
@@ -116,9 +114,7 @@ def secret_placeholder(t: Target, obj: K8sObject, params: dict[str, Any]) -> Ite
     placeholder = params.get("placeholder", "CHANGE_ME")
     for key, value, path in secret_values(obj):
         if placeholder not in value and not looks_real(value, placeholder):
-            yield Violation(
-                f"{obj.ref} key {key} is not a {placeholder} placeholder", path
-            )
+            yield Violation(f"{obj.ref} key {key} is not a {placeholder} placeholder", path)
 
 
 @check("no-secret-looking-values")
@@ -164,8 +160,11 @@ def service_url(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[V
     for _, svc in services:
         ns = re.escape(svc.namespace) if svc.namespace else r"[a-z0-9-]+"
         host = re.compile(rf"^{re.escape(svc.name)}(\.{ns}(\.svc(\.cluster\.local)?)?)?$")
-        ports = {p.get("port") for p in (svc.data.get("spec") or {}).get("ports") or []
-                 if isinstance(p, dict)}
+        ports = {
+            p.get("port")
+            for p in (svc.data.get("spec") or {}).get("ports") or []
+            if isinstance(p, dict)
+        }
         if m and host.match(m.group(1)) and (int(m.group(2)) if m.group(2) else 80) in ports:
             return
     comp_name, svc = services[0]

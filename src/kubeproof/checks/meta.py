@@ -40,9 +40,12 @@ def component_objects(t: Target, release: Target, params: dict[str, Any]):
             s.strip() for s in str(obj.annotations.get("kubeproof.io/external", "")).split(",")
         }
     for comp, spec in t.config.components.items():
-        wanted = [("Deployment", spec.get("deployment")), ("Service", spec.get("service")),
-                  ("ConfigMap", (spec.get("configMap") or {}).get("name")),
-                  ("Secret", (spec.get("secret") or {}).get("name"))]
+        wanted = [
+            ("Deployment", spec.get("deployment")),
+            ("Service", spec.get("service")),
+            ("ConfigMap", (spec.get("configMap") or {}).get("name")),
+            ("Secret", (spec.get("secret") or {}).get("name")),
+        ]
         for kind, name in wanted:
             if not name or t.get(kind, name) is not None:
                 continue
@@ -98,5 +101,6 @@ def test_pod_reaches(t: Target, pod: K8sObject, params: dict[str, Any]) -> Itera
 def test_pod_hook(t: Target, pod: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     """A Pod from a chart's templates/tests/ carries ``helm.sh/hook: test``."""
     if pod.template and "/tests/" in pod.template and not pod.is_test_hook:
-        yield Violation(f"{pod.ref} comes from {pod.template} but is not a helm.sh/hook: test",
-                        ("metadata",))
+        yield Violation(
+            f"{pod.ref} comes from {pod.template} but is not a helm.sh/hook: test", ("metadata",)
+        )

@@ -132,7 +132,8 @@ def nodeport_unique(t: Target, release: Target, params: dict[str, Any]):
                 if np in seen:
                     yield Violation(
                         f"{svc.ref} nodePort {np} is already used by {seen[np]}",
-                        ("spec", "ports", i, "nodePort"), subject=svc,
+                        ("spec", "ports", i, "nodePort"),
+                        subject=svc,
                     )
                 else:
                     seen[np] = svc.ref

@@ -50,7 +50,8 @@ def probes(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violat
             if http is None:
                 yield Violation(
                     f'{obj.ref} container "{name}" {which} is not an HTTP GET probe',
-                    (*path, which), name,
+                    (*path, which),
+                    name,
                 )
                 continue
             port = resolve_port(c, http.get("port"))
@@ -59,7 +60,8 @@ def probes(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violat
                 yield Violation(
                     f'{obj.ref} container "{name}" {which} port {http.get("port")!r} '
                     f"is not a declared container port {declared}",
-                    (*path, which, "httpGet", "port"), name,
+                    (*path, which, "httpGet", "port"),
+                    name,
                 )
 
 
@@ -75,8 +77,9 @@ def probe_health_path(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iter
             if http is not None and http.get("path", "/") != want:
                 yield Violation(
                     f'{obj.ref} container "{cname(c, path)}" {which} path '
-                    f'{http.get("path")!r} is not the health path {want!r}',
-                    (*path, which, "httpGet", "path"), cname(c, path),
+                    f"{http.get('path')!r} is not the health path {want!r}",
+                    (*path, which, "httpGet", "path"),
+                    cname(c, path),
                 )
 
 
@@ -91,7 +94,8 @@ def image_repository(t: Target, obj: K8sObject, params: dict[str, Any]) -> Itera
         yield Violation(
             f'{obj.ref} container "{cname(c, path)}" image {c.get("image")!r} '
             f"is not from repository {want!r}",
-            (*path, "image"), cname(c, path),
+            (*path, "image"),
+            cname(c, path),
         )
 
 
@@ -108,7 +112,8 @@ def image_pull_policy(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iter
             yield Violation(
                 f'{obj.ref} container "{cname(c, path)}" imagePullPolicy is {policy}; '
                 f"expected {want}",
-                (*path, "imagePullPolicy"), cname(c, path),
+                (*path, "imagePullPolicy"),
+                cname(c, path),
             )
 
 
@@ -122,7 +127,8 @@ def image_tag(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Vio
             yield Violation(
                 f'{obj.ref} container "{cname(c, path)}" image {image!r} uses '
                 f"{'no tag' if tag is None else 'tag ' + repr(tag)}",
-                (*path, "image"), cname(c, path),
+                (*path, "image"),
+                cname(c, path),
             )
 
 
@@ -140,13 +146,15 @@ def resources(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Vio
                 if value is None:
                     yield Violation(
                         f'{obj.ref} container "{name}" has no {resource} {section[:-1]}',
-                        (*path, "resources", section), name,
+                        (*path, "resources", section),
+                        name,
                     )
                 elif resource in expected and quantity(value) != quantity(expected[resource]):
                     yield Violation(
                         f'{obj.ref} container "{name}" {resource} {section[:-1]} is {value}; '
                         f"expected {expected[resource]}",
-                        (*path, "resources", section, resource), name,
+                        (*path, "resources", section, resource),
+                        name,
                     )
 
 
@@ -155,14 +163,15 @@ def requests_within_limits(t: Target, obj: K8sObject, params: dict[str, Any]):
     for path, c in obj.containers(init=True):
         res = c.get("resources") if isinstance(c.get("resources"), dict) else {}
         req, lim = res.get("requests") or {}, res.get("limits") or {}
-        for resource, value in (req.items() if isinstance(req, dict) else []):
+        for resource, value in req.items() if isinstance(req, dict) else []:
             if isinstance(lim, dict) and resource in lim:
                 r, lm = quantity(value), quantity(lim[resource])
                 if r is not None and lm is not None and r > lm:
                     yield Violation(
                         f'{obj.ref} container "{cname(c, path)}" requests {resource} {value} '
                         f"above its limit {lim[resource]}",
-                        (*path, "resources", "requests", resource), cname(c, path),
+                        (*path, "resources", "requests", resource),
+                        cname(c, path),
                     )
 
 
@@ -174,7 +183,8 @@ def container_port_named(t: Target, obj: K8sObject, params: dict[str, Any]):
         if ports and not any(p.get("name") == want for p in ports):
             yield Violation(
                 f'{obj.ref} container "{cname(c, path)}" has no port named {want!r}',
-                (*path, "ports"), cname(c, path),
+                (*path, "ports"),
+                cname(c, path),
             )
 
 
@@ -193,8 +203,11 @@ def _references(obj: K8sObject) -> Iterable[tuple[str, str, tuple, bool]]:
             for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
                 ref = vf.get(key) if isinstance(vf, dict) else None
                 if isinstance(ref, dict) and ref.get("name"):
-                    yield kind, ref["name"], (*path, "env", i, "valueFrom", key), bool(
-                        ref.get("optional")
+                    yield (
+                        kind,
+                        ref["name"],
+                        (*path, "env", i, "valueFrom", key),
+                        bool(ref.get("optional")),
                     )
     for i, vol in enumerate(spec.get("volumes") or []):
         if not isinstance(vol, dict):
@@ -204,8 +217,11 @@ def _references(obj: K8sObject) -> Iterable[tuple[str, str, tuple, bool]]:
             yield "ConfigMap", ref.get("name", ""), (*base, "volumes", i), bool(ref.get("optional"))
         if isinstance(vol.get("secret"), dict):
             ref = vol["secret"]
-            yield "Secret", ref.get("secretName", ""), (*base, "volumes", i), bool(
-                ref.get("optional")
+            yield (
+                "Secret",
+                ref.get("secretName", ""),
+                (*base, "volumes", i),
+                bool(ref.get("optional")),
             )
     for i, s in enumerate(spec.get("imagePullSecrets") or []):
         if isinstance(s, dict) and s.get("name"):

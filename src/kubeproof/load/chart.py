@@ -72,14 +72,17 @@ def _render_error(chart_dir: str, values: list[str], message: str) -> RenderErro
     m = _TEMPLATE_POS.search(message)
     if m:
         tfile = Path(chart_dir, *Path(m.group(1)).parts[1:])
-        tail = message[m.end():].lstrip(": ")
+        tail = message[m.end() :].lstrip(": ")
         tail = re.sub(r"^executing \"[^\"]*\" at <[^>]*>: ", "", tail)
         return RenderError(f"{_describe(chart_dir, values)}: {tfile}:{m.group(2)}: {tail}")
     return RenderError(f"{_describe(chart_dir, values)}: {message}")
 
 
 def render_cli(
-    chart_dir: str, values: list[str], release: str, namespace: str = "default",
+    chart_dir: str,
+    values: list[str],
+    release: str,
+    namespace: str = "default",
     kube_version: str | None = None,
 ) -> str:
     """``helm template`` output (the reference renderer)."""
@@ -109,9 +112,7 @@ def render_inprocess(
     try:
         with helm.Chart.load(chart_dir) as chart:
             chart.validate_schema(chart.merge_values(user_values))
-            rendered = chart.render(
-                user_values, name=release, namespace=namespace, is_install=True
-            )
+            rendered = chart.render(user_values, name=release, namespace=namespace, is_install=True)
     except helm.HelmError as err:
         raise _render_error(chart_dir, values, str(err)) from err
     parts = []

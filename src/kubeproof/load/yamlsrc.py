@@ -33,7 +33,8 @@ def _loader_class() -> Any:
                 key = self.construct_object(key_node, deep=True)
                 if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
                     raise yaml.constructor.ConstructorError(
-                        "while constructing a mapping", node.start_mark,
+                        "while constructing a mapping",
+                        node.start_mark,
                         f"found duplicate key {key!r} (first at line {seen[key] + 1})",
                         key_node.start_mark,
                     )

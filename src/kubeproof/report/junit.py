@@ -19,8 +19,9 @@ def render(result: Result) -> str:
     suite = ET.Element("testsuite", name="kubeproof")
     failures = skipped = 0
     for rule, ref in pairs:
-        case = ET.SubElement(suite, "testcase", classname=f"kubeproof.{rule}",
-                             name=f"{rule}[{ref}]", time="0")
+        case = ET.SubElement(
+            suite, "testcase", classname=f"kubeproof.{rule}", name=f"{rule}[{ref}]", time="0"
+        )
         found = by_pair.get((rule, ref), [])
         errors = [f for f in found if f.severity == "error" and not f.waived]
         if errors:
@@ -31,14 +32,19 @@ def render(result: Result) -> str:
             )
         elif found and all(f.waived for f in found):
             skipped += 1
-            ET.SubElement(case, "skipped", type="pytest.skip",
-                          message="waived: " + (found[0].waiver_reason or ""))
+            ET.SubElement(
+                case,
+                "skipped",
+                type="pytest.skip",
+                message="waived: " + (found[0].waiver_reason or ""),
+            )
         others = [f for f in found if f not in errors]
         if others:
             out = ET.SubElement(case, "system-out")
             out.text = "\n".join(
                 f"{f.file}:{f.line}: {f.severity}{' (waived)' if f.waived else ''}: "
-                f"{f.rule}: {f.message}" for f in others
+                f"{f.rule}: {f.message}"
+                for f in others
             )
     suite.set("tests", str(len(pairs)))
     suite.set("failures", str(failures))

@@ -52,8 +52,11 @@ def as_dict(result: Result) -> dict[str, Any]:
                         "region": {"startLine": max(int(f.line or 1), 1)},
                     },
                     "logicalLocations": [
-                        {"name": f.name, "fullyQualifiedName": f"{f.kind}/{f.name}",
-                         "kind": "resource"}
+                        {
+                            "name": f.name,
+                            "fullyQualifiedName": f"{f.kind}/{f.name}",
+                            "kind": "resource",
+                        }
                     ],
                 }
             ],

@@ -14,28 +14,27 @@ def render_text(result: Result, out: IO[str], *, color: bool | None = None) -> N
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(file=out, force_terminal=color, no_color=color is False,
-                      highlight=False, soft_wrap=True)
+    console = Console(
+        file=out, force_terminal=color, no_color=color is False, highlight=False, soft_wrap=True
+    )
     groups: dict[str, list] = {}
     for f in sort_findings(result.findings):
-        groups.setdefault(f"{f.kind}/{f.name}" + (f" ({f.namespace})" if f.namespace else ""),
-                          []).append(f)
+        groups.setdefault(
+            f"{f.kind}/{f.name}" + (f" ({f.namespace})" if f.namespace else ""), []
+        ).append(f)
     for ref, items in groups.items():
         console.print(f"[bold]{escape(ref)}[/]")
         for f in items:
             sev = "waived" if f.waived else f.severity
             style = "dim" if f.waived else STYLE[f.severity]
             loc = f"{f.file}:{f.line}" if f.file else ""
-            console.print(
-                f"  [{style}]{sev:<7}[/] [bold]{escape(f.rule)}[/] {escape(f.message)}"
-            )
+            console.print(f"  [{style}]{sev:<7}[/] [bold]{escape(f.rule)}[/] {escape(f.message)}")
             console.print(f"          [dim]{escape(loc)}[/]")
             if f.waived:
                 console.print(f"          [dim]waived: {escape(f.waiver_reason or '')}[/]")
             elif f.remediation:
                 console.print(f"          [dim]fix: {escape(f.remediation.splitlines()[0])}[/]")
-    counts = {s: sum(1 for f in result.findings if f.severity == s and not f.waived)
-              for s in STYLE}
+    counts = {s: sum(1 for f in result.findings if f.severity == s and not f.waived) for s in STYLE}
     waived = sum(1 for f in result.findings if f.waived)
     summary = (
         f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info, "
