@@ -28,13 +28,14 @@ RUN set -eu; \
       printf '%s\n' "$EXTRA_CA_CERTS" >> "$bundle"; \
       export PIP_CERT="$bundle"; \
     fi; \
-    /opt/venv/bin/pip install --no-compile -r requirements.txt; \
+    /opt/venv/bin/pip install -r requirements.txt; \
     rm -f /tmp/pip-ca-bundle.pem
+# pip byte-compiles what it installs: a read-only root could not cache .pyc later.
 
-# ---- builder: the app sources, byte-compiled (a read-only root cannot cache .pyc) --
+# ---- builder: the app sources, byte-compiled and imported once as a smoke test ----
 FROM deps AS builder
 COPY app/ /build/app/
-RUN python -m compileall -q /opt/venv /build/app \
+RUN python -m compileall -q /build/app \
  && /opt/venv/bin/python -c "import app.main"
 
 # ---- runner: the interpreter, the venv and the app; nothing else ---------------
@@ -44,7 +45,7 @@ RUN groupadd --system --gid 10001 appuser \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin appuser
 # Copied as root with modes 755/644: the app user can read, not write.
-COPY --from=builder /opt/venv /opt/venv
+COPY --from=deps /opt/venv /opt/venv
 COPY --from=builder /build/app /app/app
 WORKDIR /app
 ENV PATH=/opt/venv/bin:$PATH \
