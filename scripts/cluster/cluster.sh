@@ -290,7 +290,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   # No CAP_SYS_RESOURCE here: clamp negative oom_score_adj to containerd's own (0).
   restrict_oom_score_adj = true
   enable_selinux = false
-  # Pod network namespaces under our state dir, so `down` finds and unmounts them.
+  # Pod network namespaces under our state dir, so cluster.sh down finds and unmounts them.
   netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
@@ -354,13 +354,14 @@ tlsPrivateKeyFile: $PKI/kubelet-serving.key
 clusterDNS: [$DNS_IP]
 clusterDomain: $CLUSTER_DOMAIN
 resolvConf: /etc/resolv.conf
+podLogsDir: $LOGS/pods
 podCIDR: $NODE_POD_CIDR
 address: 0.0.0.0
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 staticPodPath: ""
 serializeImagePulls: false
-# Images come from `load-image`, never from a registry: never collect them.
+# Images come from load-image, never from a registry: never collect them.
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 evictionHard:
