@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import socket
 import subprocess
 import time
 import uuid
@@ -48,8 +49,10 @@ STAND_INS = {
 }
 #: Label on everything a test run creates; the value is the run id.
 RUN_LABEL = "io.kubeproof.test.run"
-#: Label with the pid of the process that created the resource (for stale sweeps).
+#: Labels with the pid and host of the process that created the resource: a stale
+#: sweep removes only what a dead process on this host left behind.
 PID_LABEL = "io.kubeproof.test.pid"
+HOST_LABEL = "io.kubeproof.test.host"
 #: Where extra CAs come from when KUBEPROOF_EXTRA_CA_FILE is not set.
 LOCAL_CA_DIR = Path("/usr/local/share/ca-certificates")
 #: One environment string is capped at 128 KiB (MAX_ARG_STRLEN); stay below it.
@@ -321,7 +324,7 @@ def new_run_id() -> str:
 
 def run_labels(run_id: str) -> dict[str, str]:
     """Return the labels every resource of run ``run_id`` carries."""
-    return {RUN_LABEL: run_id, PID_LABEL: str(os.getpid())}
+    return {RUN_LABEL: run_id, PID_LABEL: str(os.getpid()), HOST_LABEL: socket.gethostname()}
 
 
 def health_report(container: Container, log_lines: int = 30) -> str:
@@ -425,17 +428,22 @@ def sweep(
     """Remove the containers, networks and images labelled for ``run_id``; return what went.
 
     With ``run_id=None`` every labelled resource is a candidate; ``stale_only``
-    keeps those whose creating process (``PID_LABEL``) is still alive. Images
-    are removed with ``noprune`` so that the build's layer cache survives.
+    keeps those whose creating process (``PID_LABEL``) is still alive or ran on
+    another host (``HOST_LABEL``: a shared daemon). Images are removed with
+    ``noprune`` so that the build's layer cache survives.
     """
     import docker
 
     selector = f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL
     removed: list[str] = []
 
+    here = socket.gethostname()
+
     def wanted(labels: Mapping[str, str] | None) -> bool:
         labels = labels or {}
-        return not (stale_only and _pid_alive(labels.get(PID_LABEL, "")))
+        if not stale_only:
+            return True
+        return labels.get(HOST_LABEL) == here and not _pid_alive(labels.get(PID_LABEL, ""))
 
     for c in dc.containers.list(all=True, filters={"label": selector}):
         if wanted(c.labels):
