@@ -326,6 +326,7 @@ write_cni_config() {
         "routes": [{"dst": "0.0.0.0/0"}]
       }
     },
+    {"type": "firewall", "backend": "iptables"},
     {"type": "portmap", "capabilities": {"portMappings": true}},
     {"type": "loopback"}
   ]
