@@ -26,9 +26,12 @@ elif compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
 fi
 
 work=$(mktemp -d /tmp/kubeproof-bench.XXXXXX)
-tags=()
-cleanup() {
-  for t in ${tags[@]+"${tags[@]}"}; do docker image rm -f "$t" >/dev/null 2>&1 || true; done
+cleanup() {  # timed() runs in $(...) subshells, so the tags are listed here, not collected
+  for c in "${components[@]}"; do
+    for step in cold prime noop edit; do
+      docker image rm -f "kubeproof-bench/$c:$step" >/dev/null 2>&1 || true
+    done
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -43,7 +46,6 @@ base() {  # upstream when present, else the stand-in
 # timed <label> <tag> <docker build args...>: seconds on stdout, log in $work
 timed() {
   local label=$1 tag=$2; shift 2
-  tags+=("$tag")
   local start end
   start=$(date +%s.%N)
   DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0} docker build -t "$tag" "$@" >"$work/$label.log" 2>&1 || {
