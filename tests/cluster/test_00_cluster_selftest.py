@@ -268,17 +268,23 @@ def test_pod_from_local_image_runs(app: str, namespace: str) -> None:
 
 
 def _one_pod(namespace: str) -> str:
-    return kubectl(
-        "-n",
-        namespace,
-        "get",
-        "pods",
-        "-l",
-        f"app={APP}",
-        "--field-selector=status.phase=Running",
-        "-o",
-        "jsonpath={.items[0].metadata.name}",
-    ).stdout
+    """A Running, Ready pod of the app that is not terminating."""
+    pods = json.loads(
+        kubectl("-n", namespace, "get", "pods", "-l", f"app={APP}", "-o", "json").stdout
+    )["items"]
+    for p in pods:
+        ready = any(
+            c["type"] == "Ready" and c["status"] == "True"
+            for c in p["status"].get("conditions", [])
+        )
+        if (
+            p["status"].get("phase") == "Running"
+            and ready
+            and not p["metadata"].get("deletionTimestamp")
+        ):
+            return str(p["metadata"]["name"])
+    fail(_blame_pods(namespace), f"no Ready, non-terminating pod of {APP} in {namespace}")
+    raise AssertionError("unreachable")
 
 
 def test_pod_to_service_by_dns_name(app: str, namespace: str) -> None:
