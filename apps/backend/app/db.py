@@ -14,7 +14,15 @@ def make_engine(url: str) -> Engine:
         # FastAPI runs sync endpoints in a thread pool: let SQLite connections move.
         return create_engine(url, connect_args={"check_same_thread": False})
     # pool_pre_ping: Neon closes idle connections; reconnect instead of failing a request.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=300)
+    # connect_timeout: an unreachable database fails /ready quickly instead of hanging it.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        pool_recycle=300,
+        connect_args={"connect_timeout": 5},
+    )
 
 
 def create_tables(engine: Engine) -> None:
