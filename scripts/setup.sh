@@ -25,7 +25,7 @@ step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)" >&2; }
 step "python venv (.venv) with kubeproof and the backend's requirements"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e '.[dev]' -r apps/backend/requirements.txt
+.venv/bin/pip install -q -e '.[dev]' -r apps/backend/requirements-dev.txt
 
 step "helm"
 bash scripts/install-helm.sh

@@ -31,13 +31,27 @@ def helm_missing() -> str | None:
 
 @cache
 def docker_missing() -> str | None:
-    try:
-        import docker
+    import gc
+    import warnings
 
-        docker.from_env(timeout=5).ping()
-    except Exception as exc:  # any failure to reach the daemon means "no docker"
-        return f"no Docker daemon reachable ({type(exc).__name__}); start one: scripts/docker-up.sh"
-    return None
+    reason = None
+    with warnings.catch_warnings():  # a failed probe leaves a socket for the GC to close
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            import docker
+
+            client = docker.from_env(timeout=5)
+            try:
+                client.ping()
+            finally:
+                client.close()
+        except Exception as exc:  # any failure to reach the daemon means "no docker"
+            reason = (
+                f"no Docker daemon reachable ({type(exc).__name__}); "
+                "start one: scripts/docker-up.sh"
+            )
+        gc.collect()
+    return reason
 
 
 def kubeconfig() -> Path | None:

@@ -9,9 +9,7 @@ one (``sweep_stale``). Expected ports, paths and users come from kubeproof.yaml.
 from __future__ import annotations
 
 import contextlib
-import gc
 import secrets
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +19,7 @@ import pytest
 from docker.models.containers import Container
 from docker.models.networks import Network
 
-from kubeproof import environment, images
+from kubeproof import images
 from kubeproof.environment import require
 
 HERE = Path(__file__).parent
@@ -60,13 +58,6 @@ def specs() -> dict[str, images.ImageSpec]:
 @pytest.fixture(scope="session")
 def docker_client() -> Iterator[docker.DockerClient]:
     """Return a docker SDK client; skip (or fail under KUBEPROOF_REQUIRE) without a daemon."""
-    # A failed probe leaves an unclosed socket to the GC; with warnings as errors its
-    # ResourceWarning would turn a clean skip into an error in some later test. The
-    # probe is cached, so running it once here, where the warning is expected, is enough.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        environment.docker_missing()
-        gc.collect()
     require("docker")
     dc = images.client()
     images.sweep_stale(dc)
