@@ -29,7 +29,8 @@ from kubeproof import environment
 
 STATE_DIR = Path("/var/lib/kubeproof-cluster")
 LOG_DIR = Path("/var/log/kubeproof-cluster")
-CONTAINERD_SOCKET = Path("/run/kubeproof-cluster/containerd.sock")
+RUN_DIR = Path("/run/kubeproof-cluster")
+CONTAINERD_SOCKET = RUN_DIR / "containerd.sock"
 CLUSTER_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "cluster" / "cluster.sh"
 
 #: Components of the kubeproof CI cluster; each logs to ``LOG_DIR/<name>.log``.
@@ -247,7 +248,22 @@ def component_log_tail(name: str, lines: int = 40) -> str:
     return "\n".join(data.splitlines()[-lines:])
 
 
+def component_running(name: str) -> bool | None:
+    """Whether a CI-cluster component's process is alive (None: not one of its processes)."""
+    if name not in COMPONENTS:
+        return None
+    pidfile = RUN_DIR / f"{name}.pid"
+    try:
+        pid = int(pidfile.read_text().strip())
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except (OSError, ValueError):
+        return False if STATE_DIR.is_dir() else None
+    return f"KUBEPROOF_CLUSTER_COMPONENT={name}".encode() in environ.split(b"\0")
+
+
 def describe_failure(component: str, message: str, lines: int = 40) -> str:
     """A failure message naming the component at fault, with its log tail."""
+    running = component_running(component)
+    state = {True: "", False: " (its process is NOT running)", None: ""}[running]
     tail = component_log_tail(component, lines)
-    return f"[{component}] {message}\n--- last {lines} lines of {component} log ---\n{tail}"
+    return f"[{component}]{state} {message}\n--- last {lines} lines of {component} log ---\n{tail}"
