@@ -9,7 +9,9 @@
 #                                 (--purge also drops images, PKI, caches stay)
 #   cluster.sh status             what runs, node and system pods
 #   cluster.sh load-image IMG...  docker save IMG | ctr -n k8s.io images import
-#   cluster.sh build              only build/cache the binaries and images
+#   cluster.sh build [--no-images]  only build/cache the binaries (and the pause and
+#                                 CoreDNS docker images); safe to start early, in the
+#                                 background, while other setup runs
 #
 # State: /var/lib/kubeproof-cluster (kubeconfig, pki, etcd, containerd root,
 # kubelet root), logs: /var/log/kubeproof-cluster/<component>.log, runtime
@@ -176,6 +178,7 @@ build_all() {
   build_kube
   wait "$coredns_pid" || die "CoreDNS build failed"
   log "binaries ready in $(( $(date +%s) - t0 ))s"
+  [[ "${1:-}" == --no-images ]] && return 0
   ensure_docker
   docker_image_from "${PAUSE_IMAGE#docker.io/}" "$HERE/images/pause/Dockerfile" "$CACHE/pause/pause"
   docker_image_from "${COREDNS_IMAGE#docker.io/}" "$HERE/images/coredns/Dockerfile" "$CACHE/coredns/$COREDNS_VERSION/coredns"
@@ -648,8 +651,8 @@ case "${1:-}" in
   up) cmd_up ;;
   down) shift; cmd_down "${1:-}" ;;
   status) cmd_status ;;
-  build) build_all ;;
+  build) shift; build_all "${1:-}" ;;
   _call) shift; "$@" ;;  # debugging: run one internal function, e.g. `_call start_etcd`
   load-image) shift; [[ $# -gt 0 ]] || die "usage: cluster.sh load-image IMAGE..."; load_image "$@" ;;
-  *) echo "usage: $0 {up|down [--purge]|status|build|load-image IMAGE...}" >&2; exit 2 ;;
+  *) echo "usage: $0 {up|down [--purge]|status|build [--no-images]|load-image IMAGE...}" >&2; exit 2 ;;
 esac
