@@ -121,7 +121,7 @@ ensure_packages() {
   if ((${#missing[@]})); then
     log "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 || { apt-get update -qq >/dev/null; apt-get install -y -qq "${missing[@]}" >/dev/null; }
+    apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}" >/dev/null 2>&1 || { apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null; apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}" >/dev/null; }
   fi
   # Debian's etcd/containerd packages may ship services; we run our own instances.
   command -v go >/dev/null 2>&1 || die "Go toolchain not found (needed to build Kubernetes and CoreDNS)"
