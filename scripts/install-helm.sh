@@ -11,6 +11,7 @@ BIN_DIR=${KUBEPROOF_BIN:-/usr/local/bin}
 
 if [ ! -x "$dest/helm" ]; then
   mkdir -p "$dest"
+  export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build"  # shared with the cluster build
   echo "building helm $HELM_VERSION (Kubernetes 1.$K8S_MINOR) into $dest" >&2
   pkg=helm.sh/helm/v3
   ld="-s -w -X $pkg/internal/version.version=$HELM_VERSION"

@@ -27,6 +27,14 @@ step "python venv (.venv) with kubeproof and the backend's requirements"
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[dev]' -r apps/backend/requirements-dev.txt
 
+if ! $static_only; then
+  # The Kubernetes build is the slow part of a cold setup: run it beside the rest.
+  mkdir -p /var/log/kubeproof-cluster
+  step "kubernetes binaries (background; log: /var/log/kubeproof-cluster/build.log)"
+  bash scripts/cluster/cluster.sh build --no-images >/var/log/kubeproof-cluster/build.log 2>&1 &
+  kube_build=$!
+fi
+
 step "helm"
 bash scripts/install-helm.sh
 
@@ -35,7 +43,8 @@ if ! $static_only; then
   bash scripts/docker-up.sh
   step "base images and app images"
   bash scripts/images/build.sh
-  step "kubernetes cluster"
+  step "kubernetes cluster (waiting for the binaries)"
+  wait "$kube_build" || { tail -n 50 /var/log/kubeproof-cluster/build.log >&2; exit 1; }
   bash scripts/cluster/cluster.sh up
 fi
 
