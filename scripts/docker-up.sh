@@ -7,8 +7,8 @@ if docker info >/dev/null 2>&1; then exit 0; fi
 if ! command -v dockerd >/dev/null 2>&1; then
   echo "installing docker.io from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq docker.io >/dev/null
+  apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null
+  apt-get -o DPkg::Lock::Timeout=300 install -y -qq docker.io >/dev/null
 fi
 log=${KUBEPROOF_DOCKERD_LOG:-/var/log/kubeproof-dockerd.log}
 echo "starting dockerd (log: $log)" >&2

@@ -22,12 +22,9 @@ done
 
 step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)" >&2; }
 
-step "python venv (.venv) with kubeproof and the backend's requirements"
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e '.[dev]' -r apps/backend/requirements-dev.txt
-
 if ! $static_only; then
+  step "docker daemon"
+  bash scripts/docker-up.sh
   # The Kubernetes build is the slow part of a cold setup: run it beside the rest.
   mkdir -p /var/log/kubeproof-cluster
   step "kubernetes binaries (background; log: /var/log/kubeproof-cluster/build.log)"
@@ -35,12 +32,15 @@ if ! $static_only; then
   kube_build=$!
 fi
 
+step "python venv (.venv) with kubeproof and the backend's requirements"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e '.[dev]' -r apps/backend/requirements-dev.txt
+
 step "helm"
 bash scripts/install-helm.sh
 
 if ! $static_only; then
-  step "docker daemon"
-  bash scripts/docker-up.sh
   step "base images and app images"
   bash scripts/images/build.sh
   step "kubernetes cluster (waiting for the binaries)"

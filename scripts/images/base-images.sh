@@ -35,7 +35,7 @@ if have "$MINBASE"; then
 else
   if ! command -v debootstrap >/dev/null 2>&1; then
     log "installing debootstrap from Debian"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq debootstrap >/dev/null
   fi
   log "debootstrap --variant=minbase $SUITE from $MIRROR"
   debootstrap --variant=minbase "$SUITE" "$work/rootfs" "$MIRROR" >"$work/debootstrap.log" 2>&1 || {
