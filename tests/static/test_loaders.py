@@ -127,3 +127,26 @@ def test_healthcheck_url_is_parsed(value, port, path, options):
 
 def test_healthcheck_none():
     assert parse_healthcheck("NONE").none
+
+
+def test_objects_from_a_shared_definition_point_into_it(tmp_path):
+    """A template that only includes a named definition (one definition rendering
+    several objects) maps findings to the definition's lines, not to line 1 of the
+    one-line template."""
+    chart = tmp_path / "shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "templates" / "_helpers.tpl").write_text(
+        '{{- define "shop.other" -}}\nkind: ConfigMap\n{{- end }}\n'
+        '{{- define "shop.deployment" -}}\n'
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .name }}\n"
+        "spec:\n  replicas: 1\n{{- end }}\n"
+    )
+    (chart / "templates" / "api.yaml").write_text('{{ include "shop.deployment" . }}\n')
+    stream = (
+        "---\n# Source: shop/templates/api.yaml\napiVersion: apps/v1\nkind: Deployment\n"
+        "metadata:\n  name: api\nspec:\n  replicas: 1\n"
+    )
+    (obj,) = load_manifests(stream, "rendered", chart_dir=str(chart))
+    assert obj.file == str(chart / "templates" / "_helpers.tpl")
+    assert obj.line_of(("spec", "replicas")) == 10
+    assert obj.line_of(()) == 6

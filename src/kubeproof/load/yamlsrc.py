@@ -191,9 +191,13 @@ def load_manifests(
                     except OSError:
                         ttext = None
                 if ttext is not None:
+                    start = 0
+                    shared = _shared_definition(ttext, obj.data.get("kind"), chart_dir)
+                    if shared is not None:  # the template only includes a named definition
+                        tfile, ttext, start = shared
                     obj.file = tfile
                     obj.template_text = ttext
-                    obj.lines = _template_lines(ttext, obj.data)
+                    obj.lines = _template_lines(ttext, obj.data, start)
                     obj.line = obj.lines(())
             objects.append(obj)
     return objects
@@ -215,7 +219,64 @@ def _template_file(source: str | None, chart_dir: str | None) -> str | None:
     return str(Path(chart_dir, *parts[1:]))
 
 
-def _template_lines(text: str, data: dict[str, Any]) -> Callable[[tuple[Any, ...]], int]:
+_DEFINE = re.compile(r"""\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}""")
+_INCLUDE = re.compile(r'\{\{-?\s*(?:include|template)\s+"([^"]+)"')
+
+
+def _definitions(chart_dir: str) -> dict[str, tuple[str, str, int]]:
+    """Named templates of a chart: name -> (file, file text, 0-based line of its define)."""
+    cached = _DEFINITIONS.get(chart_dir)
+    if cached is None:
+        cached = {}
+        for path in sorted(Path(chart_dir, "templates").rglob("*")):
+            if not path.is_file() or path.suffix not in (".tpl", ".yaml", ".yml"):
+                continue
+            try:
+                text = path.read_text()
+            except OSError:
+                continue
+            for j, line in enumerate(text.splitlines()):
+                for name in _DEFINE.findall(line):
+                    cached.setdefault(name, (str(path), text, j))
+        _DEFINITIONS[chart_dir] = cached
+    return cached
+
+
+_DEFINITIONS: dict[str, dict[str, tuple[str, str, int]]] = {}
+
+
+def _shared_definition(text: str, kind: Any, chart_dir: str | None) -> tuple[str, str, int] | None:
+    """Where an object really comes from when its template writes no ``kind:`` line of
+    its own but includes a named definition that does (one definition rendering
+    several objects, as `_helpers.tpl` often holds): (file, text, define line)."""
+    if chart_dir is None or not kind:
+        return None
+    own = re.compile(rf"^\s*kind:\s*[\"']?{re.escape(str(kind))}[\"']?\s*$", re.M)
+    if own.search(text):
+        return None
+    definitions = _definitions(chart_dir)
+    for name in _INCLUDE.findall(text):
+        found = definitions.get(name)
+        if found is None:
+            continue
+        file, dtext, start = found
+        end = next(
+            (
+                j
+                for j, ln in enumerate(dtext.splitlines()[start + 1 :], start + 1)
+                if _DEFINE.search(ln)
+            ),
+            None,
+        )
+        body = "\n".join(dtext.splitlines()[start:end])
+        if own.search(body):
+            return file, dtext, start
+    return None
+
+
+def _template_lines(
+    text: str, data: dict[str, Any], start: int = 0
+) -> Callable[[tuple[Any, ...]], int]:
     """Map a path in a rendered object to the template line that most likely wrote it.
 
     Templates are not YAML, so walk the path's keys in order through the template
@@ -225,10 +286,10 @@ def _template_lines(text: str, data: dict[str, Any]) -> Callable[[tuple[Any, ...
     """
     lines = text.splitlines()
     kind = data.get("kind")
-    anchor = 0
+    anchor = start
     if kind:
         pat = re.compile(rf"^\s*kind:\s*[\"']?{re.escape(str(kind))}[\"']?\s*$")
-        for j, ln in enumerate(lines):
+        for j, ln in enumerate(lines[start:], start):
             if pat.match(ln):
                 anchor = j
                 break
