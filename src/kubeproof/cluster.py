@@ -96,9 +96,9 @@ def current_context(cfg: Path | None = None) -> str | None:
     if cfg is None:
         return None
     try:
-        from ruamel.yaml import YAML
+        import yaml
 
-        data = YAML(typ="safe").load(cfg.read_text())
+        data = yaml.safe_load(cfg.read_text())
     except Exception:
         return None
     ctx = data.get("current-context") if isinstance(data, dict) else None
