@@ -18,12 +18,9 @@ root=$(cd "$here/.." && pwd)
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=(frontend backend)
 
-extra_ca=""
-if [ -n "${KUBEPROOF_EXTRA_CA_FILE:-}" ]; then
-  extra_ca=$(cat "$KUBEPROOF_EXTRA_CA_FILE")
-elif compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
-  extra_ca=$(cat /usr/local/share/ca-certificates/*.crt)
-fi
+# shellcheck source=scripts/images/extra-ca.sh
+. "$root/scripts/images/extra-ca.sh"
+extra_ca=$(extra_ca_pem)
 
 work=$(mktemp -d /tmp/kubeproof-bench.XXXXXX)
 cleanup() {  # timed() runs in $(...) subshells, so the tags are listed here, not collected

@@ -29,12 +29,9 @@ for arg in "$@"; do
 done
 [ ${#components[@]} -gt 0 ] || components=(frontend backend)
 
-extra_ca=""
-if [ -n "${KUBEPROOF_EXTRA_CA_FILE:-}" ]; then
-  extra_ca=$(cat "$KUBEPROOF_EXTRA_CA_FILE")
-elif compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
-  extra_ca=$(cat /usr/local/share/ca-certificates/*.crt)
-fi
+# shellcheck source=scripts/images/extra-ca.sh
+. "$(dirname "${BASH_SOURCE[0]}")/extra-ca.sh"
+extra_ca=$(extra_ca_pem)
 if [ ${#extra_ca} -gt 100000 ]; then
   echo "build.sh: extra CA bundle is ${#extra_ca} bytes; pass only the extra CAs (limit ~100 KB)" >&2
   exit 2
