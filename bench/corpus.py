@@ -100,8 +100,16 @@ stringData:
 
 
 def main() -> int:
+    usage = "usage: corpus.py OUT.yaml [APPS]  (APPS x 4 objects, default 2600)"
+    if not 2 <= len(sys.argv) <= 3 or sys.argv[1].startswith("-"):
+        print(usage, file=sys.stderr)
+        return 2
     out = sys.argv[1]
-    apps = int(sys.argv[2]) if len(sys.argv) > 2 else 2600
+    try:
+        apps = int(sys.argv[2]) if len(sys.argv) > 2 else 2600
+    except ValueError:
+        print(f"corpus.py: APPS must be a number, not {sys.argv[2]!r}", file=sys.stderr)
+        return 2
     rnd = random.Random(20260208)
     with open(out, "w") as f:
         for i in range(apps):
