@@ -215,3 +215,29 @@ def test_every_object_validates_strictly_against_kubernetes_1_34(profile):
             kubernetes_validate.validate(obj, "1.34", strict=True)
         except kubernetes_validate.ValidationError as exc:
             pytest.fail(f"{kind}/{name}: {exc.message}")
+
+
+@pytest.mark.parametrize("profile", [None, *sorted(PROFILES)])
+def test_helm_lint_strict_is_clean(profile):
+    require("helm")
+    args = ["helm", "lint", "--strict", str(CHART)]
+    if profile:
+        args += ["-f", str(ROOT / PROFILES[profile])]
+    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[WARNING]" not in result.stdout and "[ERROR]" not in result.stdout, result.stdout
+
+
+def test_every_value_is_commented_starting_with_its_name():
+    """values.yaml documents itself: each key's line is preceded by `# <key> -- ...`."""
+    lines = (CHART / "values.yaml").read_text().splitlines()
+    undocumented = []
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", "- ")) or ":" not in stripped:
+            continue
+        key = stripped.split(":", 1)[0]
+        previous = lines[i - 1].strip() if i else ""
+        if not previous.startswith(f"# {key} -- "):
+            undocumented.append(f"values.yaml:{i + 1}: {key}")
+    assert not undocumented, "keys without a `# <key> -- ...` comment:\n" + "\n".join(undocumented)
