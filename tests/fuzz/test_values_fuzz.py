@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from hypothesis import strategies as st
 
 from kubeproof.api import Inputs, run
 from kubeproof.errors import RenderError
+from kubeproof.load.chart import deep_merge, read_values
 
 pytestmark = pytest.mark.fuzz
 
@@ -150,22 +152,15 @@ overrides = st.fixed_dictionaries(
 )
 
 
+@cache
+def profile_values(profile: str) -> dict[str, Any]:
+    """values.yaml with the profile on top, as helm coalesces them (read once)."""
+    return read_values([str(Path(CHART, "values.yaml")), str(ROOT / APP["profiles"][profile])])
+
+
 def merged(profile: str, override: dict[str, Any]) -> dict[str, Any]:
-    """values.yaml + the profile + the override, as helm coalesces them."""
-
-    def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-        out = dict(base)
-        for key, value in over.items():
-            out[key] = (
-                merge(out[key], value)
-                if isinstance(value, dict) and isinstance(out.get(key), dict)
-                else value
-            )
-        return out
-
-    values = yaml.safe_load(Path(CHART, "values.yaml").read_text())
-    values = merge(values, yaml.safe_load((ROOT / APP["profiles"][profile]).read_text()))
-    return merge(values, override)
+    """The values a render with ``override`` sees."""
+    return deep_merge(profile_values(profile), override)
 
 
 def render_must_fail(values: dict[str, Any]) -> list[str]:
