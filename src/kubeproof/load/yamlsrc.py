@@ -223,8 +223,9 @@ _DEFINE = re.compile(r"""\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}""")
 _INCLUDE = re.compile(r'\{\{-?\s*(?:include|template)\s+"([^"]+)"')
 
 
-def _definitions(chart_dir: str) -> dict[str, tuple[str, str, int]]:
-    """Named templates of a chart: name -> (file, file text, 0-based line of its define)."""
+def _definitions(chart_dir: str) -> dict[str, tuple[str, str, int, str]]:
+    """Named templates of a chart, read once:
+    name -> (file, file text, 0-based line of its define, its body up to the next define)."""
     cached = _DEFINITIONS.get(chart_dir)
     if cached is None:
         cached = {}
@@ -235,14 +236,16 @@ def _definitions(chart_dir: str) -> dict[str, tuple[str, str, int]]:
                 text = path.read_text()
             except OSError:
                 continue
-            for j, line in enumerate(text.splitlines()):
-                for name in _DEFINE.findall(line):
-                    cached.setdefault(name, (str(path), text, j))
+            lines = text.splitlines()
+            starts = [(j, name) for j, ln in enumerate(lines) for name in _DEFINE.findall(ln)]
+            ends = [j for j, _ in starts[1:]] + [len(lines)]  # each body ends at the next define
+            for (j, name), end in zip(starts, ends, strict=False):
+                cached.setdefault(name, (str(path), text, j, "\n".join(lines[j:end])))
         _DEFINITIONS[chart_dir] = cached
     return cached
 
 
-_DEFINITIONS: dict[str, dict[str, tuple[str, str, int]]] = {}
+_DEFINITIONS: dict[str, dict[str, tuple[str, str, int, str]]] = {}
 
 
 def _shared_definition(text: str, kind: Any, chart_dir: str | None) -> tuple[str, str, int] | None:
@@ -257,20 +260,8 @@ def _shared_definition(text: str, kind: Any, chart_dir: str | None) -> tuple[str
     definitions = _definitions(chart_dir)
     for name in _INCLUDE.findall(text):
         found = definitions.get(name)
-        if found is None:
-            continue
-        file, dtext, start = found
-        end = next(
-            (
-                j
-                for j, ln in enumerate(dtext.splitlines()[start + 1 :], start + 1)
-                if _DEFINE.search(ln)
-            ),
-            None,
-        )
-        body = "\n".join(dtext.splitlines()[start:end])
-        if own.search(body):
-            return file, dtext, start
+        if found is not None and own.search(found[3]):
+            return found[:3]
     return None
 
 
