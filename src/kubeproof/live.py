@@ -25,18 +25,30 @@ class Release:
         return f"app.kubernetes.io/instance={self.name}"
 
 
-def helm_status(release: Release) -> dict[str, Any]:
-    """``helm status -o json`` of the release; raises ClusterError when helm cannot tell."""
-    helm = shutil.which("helm")
-    if helm is None:
+def helm(*args: str, check: bool = True, timeout: float = 400) -> subprocess.CompletedProcess[str]:
+    """Run the helm CLI against :func:`kubeconfig` (the twin of ``cluster.kubectl``);
+    raise ClusterError on failure if ``check``."""
+    exe = shutil.which("helm")
+    if exe is None:
         raise ClusterError("helm CLI not on PATH")
-    cmd = [helm, "status", release.name, "--namespace", release.namespace, "-o", "json"]
+    cmd = [exe, *args]
     cfg = kubeconfig()
     if cfg is not None:
         cmd += ["--kubeconfig", str(cfg)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-    if proc.returncode != 0:
-        raise ClusterError(f"helm status {release.name}: {proc.stderr.strip()}")
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ClusterError(f"helm {' '.join(args)} timed out after {timeout}s") from exc
+    if check and proc.returncode != 0:
+        raise ClusterError(
+            f"helm {' '.join(args)} failed: {proc.stderr.strip()}\n{proc.stdout[-2000:]}"
+        )
+    return proc
+
+
+def helm_status(release: Release) -> dict[str, Any]:
+    """``helm status -o json`` of the release; raises ClusterError when helm cannot tell."""
+    proc = helm("status", release.name, "--namespace", release.namespace, "-o", "json", timeout=60)
     return json.loads(proc.stdout)
 
 

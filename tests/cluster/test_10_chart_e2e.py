@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -21,7 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kubeproof.cluster import kubeconfig, kubectl, load_image
+from kubeproof import live
+from kubeproof.cluster import ClusterError, kubectl, load_image
 from kubeproof.environment import require
 from kubeproof.live import Release, get, helm_status, pod_ready, ready_endpoints
 
@@ -35,11 +35,10 @@ IMAGES = [f"{c['image']['repository']}:latest" for c in APP["components"].values
 
 
 def helm(*args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
-    cmd = ["helm", *args, "--kubeconfig", str(kubeconfig())]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    if proc.returncode != 0:
-        pytest.fail(f"helm {' '.join(args)} failed: {proc.stderr.strip()}\n{proc.stdout[-2000:]}")
-    return proc
+    try:
+        return live.helm(*args, timeout=timeout)
+    except ClusterError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 def ensure_images() -> None:
@@ -120,21 +119,7 @@ def release():
         )
         yield rel
     finally:
-        subprocess.run(
-            [
-                "helm",
-                "uninstall",
-                rel.name,
-                "-n",
-                rel.namespace,
-                "--wait",
-                "--kubeconfig",
-                str(kubeconfig()),
-            ],
-            capture_output=True,
-            check=False,
-            timeout=300,
-        )
+        live.helm("uninstall", rel.name, "-n", rel.namespace, "--wait", check=False, timeout=300)
         kubectl(
             "delete",
             "namespace",
@@ -297,19 +282,5 @@ def test_uninstall_leaves_nothing_behind(release):
             break
         time.sleep(2)
     assert leftover == []
-    assert shutil.which("helm")
-    proc = subprocess.run(
-        [
-            "helm",
-            "status",
-            release.name,
-            "-n",
-            release.namespace,
-            "--kubeconfig",
-            str(kubeconfig()),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = live.helm("status", release.name, "-n", release.namespace, check=False)
     assert proc.returncode != 0 and "not found" in proc.stderr
