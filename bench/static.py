@@ -177,36 +177,13 @@ def main() -> int:
             )
         )
         corpus_rate: dict[str, float] = {}
-        t, code = wall(
-            [
-                KP,
-                "check",
-                "--manifests",
-                corpus,
-                "--no-config",
-                "--format",
-                "json",
-                "--policies",
-                str(no_schema),
-                "--output",
-                os.devnull,
-            ]
-        )
-        corpus_rate["kubeproof (CLI, generic rules, no schemas)"] = t
-        t, code = wall(
-            [
-                KP,
-                "check",
-                "--manifests",
-                corpus,
-                "--no-config",
-                "--format",
-                "json",
-                "--output",
-                os.devnull,
-            ]
-        )
-        corpus_rate["kubeproof (CLI, generic rules + strict schemas)"] = t
+        check = [KP, "check", "--manifests", corpus, "--no-config", "--format", "json"]
+        check += ["--output", os.devnull]
+        for label, extra in (
+            ("kubeproof (CLI, generic rules, no schemas)", ["--policies", str(no_schema)]),
+            ("kubeproof (CLI, generic rules + strict schemas)", []),
+        ):
+            corpus_rate[label], code = wall([*check, *extra])
         ks = tool("kube-score")
         if ks:
             t, _ = wall([ks, "score", corpus, "--output-format", "ci"])
