@@ -10,4 +10,4 @@ from pathlib import Path
 
 if not any(ep.value.startswith("kubeproof.") for ep in entry_points(group="pytest11")):
     sys.path.insert(0, str(Path(__file__).parent / "src"))
-    pytest_plugins = ["kubeproof.pytest_plugin", "kubeproof.pytest_live"]
+    pytest_plugins = ["kubeproof.testing.plugin", "kubeproof.testing.plugin_live"]

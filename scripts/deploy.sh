@@ -25,13 +25,13 @@ done
 values=charts/todo-chatbot/ci/$profile-values.yaml
 [ -f "$values" ] || { echo "deploy.sh: no profile $profile ($values missing)" >&2; exit 2; }
 py=.venv/bin/python; [ -x "$py" ] || py=python3
-kubeconfig=$("$py" -c 'from kubeproof.environment import kubeconfig; print(kubeconfig() or "")')
+kubeconfig=$("$py" -c 'from kubeproof.testing.environment import kubeconfig; print(kubeconfig() or "")')
 [ -n "$kubeconfig" ] || { echo "deploy.sh: no kubeconfig found (KUBECONFIG, ~/.kube/config)" >&2; exit 2; }
 export KUBECONFIG=$kubeconfig
 
 for image in todo-frontend:latest todo-backend:latest; do
   echo "loading $image into the cluster" >&2
-  "$py" -c 'import sys; from kubeproof.cluster import load_image; load_image(sys.argv[1])' "$image"
+  "$py" -c 'import sys; from kubeproof.testing.cluster import load_image; load_image(sys.argv[1])' "$image"
 done
 
 kubectl create namespace "$namespace" --dry-run=client -o yaml | kubectl apply -f - >/dev/null

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from kubeproof import cluster
-from kubeproof.environment import require
+from kubeproof.testing import cluster
+from kubeproof.testing.environment import require
 
 pytestmark = pytest.mark.cluster
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kubeproof import live
-from kubeproof.cluster import ClusterError, kubectl, load_image
-from kubeproof.environment import require
-from kubeproof.live import Release, get, helm_status, pod_ready, ready_endpoints
+from kubeproof.testing import live
+from kubeproof.testing.cluster import ClusterError, kubectl, load_image
+from kubeproof.testing.environment import require
+from kubeproof.testing.live import Release, get, helm_status, pod_ready, ready_endpoints
 
 pytestmark = pytest.mark.cluster
 

@@ -1,6 +1,6 @@
 """Fixtures of the image tier: built images, a network, and the running app.
 
-Everything a run creates is labelled with the run id (``kubeproof.images.RUN_LABEL``)
+Everything a run creates is labelled with the run id (``kubeproof.testing.images.RUN_LABEL``)
 and removed by finalizers, also when a test fails or the run is interrupted
 (Ctrl-C still tears fixtures down); a run killed outright is swept by the next
 one (``sweep_stale``). Expected ports, paths and users come from kubeproof.yaml.
@@ -19,8 +19,8 @@ import pytest
 from docker.models.containers import Container
 from docker.models.networks import Network
 
-from kubeproof import images
-from kubeproof.environment import require
+from kubeproof.testing import images
+from kubeproof.testing.environment import require
 
 HERE = Path(__file__).parent
 SPECS = images.image_specs()

@@ -1,4 +1,4 @@
-"""kubeproof.images' pure parts (no Docker needed)."""
+"""kubeproof.testing.images' pure parts (no Docker needed)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kubeproof import images
+from kubeproof.testing import images
 
 PROC_NET_TCP = """\
   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode

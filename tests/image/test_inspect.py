@@ -8,8 +8,8 @@ import shlex
 import docker
 import pytest
 
-from kubeproof import images
-from kubeproof.environment import require
+from kubeproof.testing import images
+from kubeproof.testing.environment import require
 
 from .conftest import SPECS
 

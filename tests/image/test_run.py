@@ -13,8 +13,8 @@ import uuid
 import pytest
 import testinfra
 
-from kubeproof import images
-from kubeproof.environment import require
+from kubeproof.testing import images
+from kubeproof.testing.environment import require
 
 from .conftest import SPECS
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kubeproof.live import get, helm_status, pod_ready, ready_endpoints, service_get
+from kubeproof.testing.live import get, helm_status, pod_ready, ready_endpoints, service_get
 
 pytestmark = pytest.mark.smoke
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kubeproof.environment import require
+from kubeproof.testing.environment import require
 
 pytestmark = pytest.mark.static
 

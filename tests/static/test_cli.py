@@ -129,7 +129,7 @@ def test_duplicate_keys_exit_2(capsys, tmp_path):
 
 
 def test_render_error_names_the_template_line(capsys, tmp_path):
-    from kubeproof.environment import require
+    from kubeproof.testing.environment import require
 
     require("helm")
     chart = tmp_path / "c"
@@ -179,7 +179,7 @@ def test_text_report_groups_by_object_and_counts(capsys, broken):
 
 
 def test_console_script_runs_on_the_repository_chart():
-    from kubeproof.environment import require
+    from kubeproof.testing.environment import require
 
     require("helm")
     proc = subprocess.run(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kubeproof.config import load_config
-from kubeproof.environment import require
+from kubeproof.testing.environment import require
 from kubeproof.load.chart import render_chart
 
 ROOT = Path(__file__).resolve().parents[2]

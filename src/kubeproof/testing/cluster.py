@@ -25,13 +25,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kubeproof import environment
+from kubeproof.testing import environment
 
 STATE_DIR = Path("/var/lib/kubeproof-cluster")
 LOG_DIR = Path("/var/log/kubeproof-cluster")
 RUN_DIR = Path("/run/kubeproof-cluster")
 CONTAINERD_SOCKET = RUN_DIR / "containerd.sock"
-CLUSTER_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "cluster" / "cluster.sh"
+CLUSTER_SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "cluster" / "cluster.sh"
 
 #: Components of the kubeproof CI cluster; each logs to ``LOG_DIR/<name>.log``.
 COMPONENTS = (

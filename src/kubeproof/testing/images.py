@@ -32,14 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import AppConfig, load_config
-from .errors import KubeproofError
+from ..config import AppConfig, load_config
+from ..errors import KubeproofError
 
 if TYPE_CHECKING:  # docker is imported lazily: the static tiers must not need it
     import docker
     from docker.models.containers import Container
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BASE_IMAGES_SCRIPT = ROOT / "scripts" / "images" / "base-images.sh"
 
 #: Upstream base -> the local stand-in ``scripts/images/base-images.sh`` builds.

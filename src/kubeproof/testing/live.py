@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-from kubeproof.cluster import ClusterError, kubeconfig, kubectl
+from kubeproof.testing.cluster import ClusterError, kubeconfig, kubectl
 
 
 @dataclass(frozen=True)

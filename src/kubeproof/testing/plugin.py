@@ -59,7 +59,7 @@ class KubeproofFile(pytest.File):
         import yaml
 
         spec = yaml.safe_load(self.path.read_text()) or {}
-        from .config import load_config
+        from ..config import load_config
 
         cfg_path = (self.path.parent / spec.get("config", "kubeproof.yaml")).resolve()
         cfg = load_config(str(cfg_path))
@@ -88,8 +88,8 @@ class ProfileCollector(pytest.Collector):
         self.profile, self.cfg_path, self.first = profile, cfg_path, first
 
     def collect(self):
-        from .api import Inputs, run
-        from .errors import KubeproofError
+        from ..api import Inputs, run
+        from ..errors import KubeproofError
 
         root = Path(self.cfg_path).parent
         policies = self.config.getoption("--kubeproof-policies") or str(root / "policies")
@@ -156,7 +156,7 @@ class RuleItem(pytest.Item):
 @pytest.fixture(scope="session")
 def kubeproof_check():
     """Return a function that runs ``kubeproof check`` in-process and returns its Result."""
-    from .api import Inputs, run
+    from ..api import Inputs, run
 
     def check(**kwargs: Any):
         return run(Inputs(**kwargs))

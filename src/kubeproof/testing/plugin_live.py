@@ -30,8 +30,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def deployed_release(request: pytest.FixtureRequest):
     """The existing release named by --release/--namespace (read-only use only)."""
-    from kubeproof.environment import require, required_parts
-    from kubeproof.live import Release
+    from kubeproof.testing.environment import require, required_parts
+    from kubeproof.testing.live import Release
 
     require("helm")
     require("cluster")
