@@ -206,6 +206,38 @@ def test_wrong_value_fails_the_render_naming_it(override, named):
     assert named in result.stderr, result.stderr
 
 
+def test_every_wrong_value_is_named_in_one_failure():
+    """Validation collects its messages before one `fail`: a user fixes all in one go."""
+    result = helm_template(
+        "-f",
+        str(ROOT / PROFILES["minikube"]),
+        "--set",
+        "backend.resources.requests.cpu=600m",
+        "--set",
+        "tests.resources.requests.memory=1Gi",
+        "--set",
+        "backend.service.nodePort=30080",
+    )
+    assert result.returncode != 0
+    assert result.stderr.count("execution error") == 1, result.stderr
+    for named in (
+        "backend.resources.requests.cpu (600m)",
+        "tests.resources.requests.memory (1Gi)",
+        "frontend.service.nodePort and backend.service.nodePort",
+    ):
+        assert named in result.stderr, result.stderr
+
+
+def test_one_object_per_template_file_under_its_component():
+    templates = CHART / "templates"
+    loose = sorted(p.name for p in templates.glob("*.yaml"))
+    assert not loose, f"object templates outside templates/<component>/: {loose}"
+    for template in sorted(templates.glob("*/*.yaml")):
+        text = template.read_text()
+        assert text.count("\nkind: ") + text.startswith("kind: ") == 1, template
+        assert template.parent.name in {*COMPONENTS, "tests"}, template
+
+
 @profiles
 def test_every_object_validates_strictly_against_kubernetes_1_34(profile):
     import kubernetes_validate
