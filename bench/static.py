@@ -74,7 +74,8 @@ def eval_split(corpus: str, policies: str) -> tuple[float, float, int]:
 import time, sys
 sys.path.insert(0, {str(ROOT / "src")!r})
 from kubeproof.load.yamlsrc import load_manifests
-from kubeproof.engine import Target, evaluate
+from kubeproof.engine import evaluate
+from kubeproof.model import Target
 from kubeproof.policy import load_rules
 rules = load_rules({policies!r})
 t0 = time.perf_counter()

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import AppConfig, find_config
-from .engine import DEFAULT_KUBE_VERSION, Result, Target, evaluate
+from .engine import evaluate
 from .errors import InputError
-from .model import Dockerfile, K8sObject
+from .model import DEFAULT_KUBE_VERSION, Dockerfile, K8sObject, Result, Target
 
 
 @dataclass

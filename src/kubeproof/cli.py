@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-FORMATS = ("text", "json", "sarif", "junit")
+from .model import DEFAULT_KUBE_VERSION, DEFAULT_RENDERER, FORMATS, RENDERERS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,12 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-config", action="store_true", help="ignore kubeproof.yaml: generic rules only"
     )
     c.add_argument(
-        "--kube-version", metavar="X.Y", default=os.environ.get("KUBEPROOF_KUBE_VERSION", "1.34")
+        "--kube-version",
+        metavar="X.Y",
+        default=os.environ.get("KUBEPROOF_KUBE_VERSION", DEFAULT_KUBE_VERSION),
     )
     c.add_argument(
         "--renderer",
-        choices=("inprocess", "cli"),
-        default=os.environ.get("KUBEPROOF_RENDERER", "inprocess"),
+        choices=RENDERERS,
+        default=os.environ.get("KUBEPROOF_RENDERER", DEFAULT_RENDERER),
     )
     return parser
 

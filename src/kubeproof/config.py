@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, InputError
+from .model import LONG_RUNNING_KINDS
 
 DEFAULT_FILE = "kubeproof.yaml"
 
@@ -46,8 +47,7 @@ class AppConfig:
     def component_of(self, kind: str, name: str) -> str | None:
         """The component an object belongs to, by the names this file declares."""
         for cname, comp in self.components.items():
-            workload = kind in ("Deployment", "StatefulSet", "DaemonSet")
-            if workload and comp.get("deployment") == name:
+            if kind in LONG_RUNNING_KINDS and comp.get("deployment") == name:
                 return cname
             if kind == "Service" and comp.get("service") == name:
                 return cname

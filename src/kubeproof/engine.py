@@ -3,110 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
-from .config import AppConfig
-from .model import ChartInfo, Dockerfile, Finding, K8sObject
+from .model import (
+    INPUT_KINDS,
+    KIND_GROUPS,
+    ChartInfo,
+    Dockerfile,
+    Finding,
+    K8sObject,
+    Result,
+    Target,
+    Violation,
+)
 from .policy import Rule
 from .waivers import Waiver, annotation_waivers, today
-
-DEFAULT_KUBE_VERSION = "1.34"
-
-
-@dataclass
-class Violation:
-    """What a check reports; the engine turns it into a Finding."""
-
-    message: str
-    path: tuple[Any, ...] = ()
-    container: str | None = None
-    subject: Any = None  # another object than the one checked (release-wide checks)
-    line: int | None = None  # an exact line (Dockerfiles)
-    severity: str | None = None
-    rule: str | None = None  # a sub-rule id (hadolint/DL3008)
-
-
-@dataclass
-class Target:
-    """Everything one evaluation sees: one profile's objects, plus Dockerfiles and chart."""
-
-    objects: list[K8sObject]
-    dockerfiles: list[Dockerfile] = field(default_factory=list)
-    chart: ChartInfo | None = None
-    config: AppConfig | None = None
-    profile: str | None = None
-    kube_version: str = DEFAULT_KUBE_VERSION
-    hadolint_config: str | None = None
-
-    kind = "Release"
-    namespace = None
-    is_hook = False
-
-    @property
-    def name(self) -> str:
-        return self.chart.name if self.chart is not None else "manifests"
-
-    @property
-    def ref(self) -> str:
-        return f"Release/{self.name}"
-
-    @property
-    def file(self) -> str | None:
-        if self.chart is not None:
-            return self.chart.file
-        return self.objects[0].file if self.objects else None
-
-    @property
-    def line(self) -> int:
-        return 1
-
-    def line_of(self, path: tuple[Any, ...]) -> int:
-        return 1
-
-    def __post_init__(self) -> None:
-        self._index: dict[tuple[str, str], list[K8sObject]] = {}
-        for obj in self.objects:
-            self._index.setdefault((obj.kind, obj.name), []).append(obj)
-            if self.config is not None and obj.component is None:
-                obj.component = self.config.component_of(obj.kind, obj.name)
-        for df in self.dockerfiles:
-            if self.config is not None and df.component is None:
-                df.component = self.config.component_of_dockerfile(df.file)
-
-    def get(self, kind: str, name: str) -> K8sObject | None:
-        found = self._index.get((kind, name))
-        return found[0] if found else None
-
-    def of_kind(self, *kinds: str) -> list[K8sObject]:
-        return [o for o in self.objects if o.kind in kinds]
-
-    def component(self, name: str | None) -> dict[str, Any]:
-        if self.config is None or name is None:
-            return {}
-        return self.config.components.get(name) or {}
-
-    def dockerfile_for(self, component: str | None) -> Dockerfile | None:
-        for df in self.dockerfiles:
-            if component and df.component == component:
-                return df
-        return None
-
-    def workload_for(self, component: str | None) -> K8sObject | None:
-        for obj in self.objects:
-            if component and obj.component == component and obj.pod_spec_path and not obj.is_hook:
-                return obj
-        return None
 
 
 def _kinds_match(rule: Rule, kind: str) -> bool:
     if not rule.kinds:
-        return kind not in ("Dockerfile", "HelmChart", "Release")
-    return kind in rule.kinds or ("Workload" in rule.kinds and kind in _WORKLOADS)
-
-
-_WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"}
+        return kind not in INPUT_KINDS
+    return kind in rule.kinds or any(kind in KIND_GROUPS.get(k, ()) for k in rule.kinds)
 
 
 def subjects(rule: Rule, target: Target, once: bool) -> Iterable[Any]:
@@ -200,9 +119,7 @@ def display_path(path: str | None) -> str | None:
 def _to_finding(rule: Rule, v: Violation, subject: Any, target: Target) -> Finding:
     obj = v.subject if v.subject is not None else subject
     line = v.line if v.line is not None else obj.line_of(v.path)
-    message = v.message
-    if target.profile and not isinstance(obj, Dockerfile | ChartInfo):
-        message = f"{message} (profile {target.profile})"
+    per_profile = target.profile and not isinstance(obj, Dockerfile | ChartInfo)
     return Finding(
         rule=v.rule or rule.id,
         severity=v.severity or rule.severity,
@@ -212,30 +129,10 @@ def _to_finding(rule: Rule, v: Violation, subject: Any, target: Target) -> Findi
         container=v.container,
         file=display_path(obj.file),
         line=line,
-        message=message,
+        message=v.message,
         remediation=rule.remediation,
-        profile=target.profile if not isinstance(obj, Dockerfile | ChartInfo) else None,
+        profiles=(target.profile,) if per_profile else (),
     )
-
-
-@dataclass
-class Result:
-    """Findings plus what was checked: rules applied and (rule, object) pairs."""
-
-    findings: list[Finding]
-    rules: list[Rule]
-    applied: set[str]
-    pairs: list[tuple[str, str]]
-    objects: int
-    dockerfiles: int
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error" and not f.waived]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.errors else 0
 
 
 def evaluate(
@@ -253,10 +150,10 @@ def evaluate(
                     pairs[(rule.id, subject.ref)] = None
                     for v in run_rule(rule, subject, target):
                         findings.append(_to_finding(rule, v, subject, target))
-    apply_waivers(findings, targets, waivers or [])
+    findings = _merge_profiles(apply_waivers(findings, targets, rules, waivers or []))
     dockerfiles = {id(d) for t in targets for d in t.dockerfiles}
     return Result(
-        findings=_dedupe(findings),
+        findings=findings,
         rules=rules,
         applied=applied,
         pairs=list(pairs),
@@ -265,44 +162,55 @@ def evaluate(
     )
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding when several profiles produce the same one at the same place."""
+def _merge_profiles(findings: list[Finding]) -> list[Finding]:
+    """One finding when several profiles produce the same one at the same place (and waiver)."""
     seen: dict[tuple, Finding] = {}
     for f in findings:
-        key = (
-            f.rule,
-            f.kind,
-            f.namespace,
-            f.name,
-            f.container,
-            f.file,
-            f.line,
-            f.message.rsplit(" (profile ", 1)[0],
-        )
-        if key in seen:
-            prev = seen[key]
-            if prev.profile and f.profile and f.profile not in prev.message:
-                prev.message = prev.message[:-1] + f", {f.profile})"
-            continue
-        seen[key] = f
+        key = (f.rule, f.kind, f.namespace, f.name, f.container, f.file, f.line, f.message)
+        key += (f.waived, f.waiver_reason)
+        prev = seen.get(key)
+        if prev is None:
+            seen[key] = f
+        elif f.profiles and prev.profiles:
+            merged = prev.profiles + tuple(p for p in f.profiles if p not in prev.profiles)
+            seen[key] = replace(prev, profiles=merged)
     return list(seen.values())
 
 
-def apply_waivers(findings: list[Finding], targets: list[Target], waivers: list[Waiver]) -> None:
+def apply_waivers(
+    findings: list[Finding], targets: list[Target], rules: list[Rule], waivers: list[Waiver]
+) -> list[Finding]:
+    """The findings with those an annotation or a waivers.yaml entry waives marked waived.
+
+    A waiver names a rule by its id or by one of its aliases (an id it had before).
+    """
+    names = {r.id: (r.id, *r.aliases) for r in rules}
     by_ref: dict[tuple[str, str], dict[str, Any]] = {}
     for t in targets:
         for o in t.objects:
             by_ref.setdefault((o.kind, o.name), o.annotations)
     day = today()
+    out = []
     for f in findings:
-        if f.rule == "waiver-without-reason":
-            continue
-        reasons = annotation_waivers(by_ref.get((f.kind, f.name), {}))
-        reason = reasons.get(f.rule)
-        if reason:
-            f.waived, f.waiver_reason = True, reason
-            continue
-        for w in waivers:
-            if w.expires >= day and w.matches(f.rule, f.kind, f.name, f.file, f.profile):
-                f.waived, f.waiver_reason = True, f"{w.reason} (until {w.expires})"
-                break
+        if f.rule != "waiver-without-reason":
+            f = _waived(f, names.get(f.rule, (f.rule,)), by_ref, waivers, day)
+        out.append(f)
+    return out
+
+
+def _waived(
+    f: Finding,
+    names: tuple[str, ...],
+    by_ref: dict[tuple[str, str], dict[str, Any]],
+    waivers: list[Waiver],
+    day: Any,
+) -> Finding:
+    reasons = annotation_waivers(by_ref.get((f.kind, f.name), {}))
+    reason = next((reasons[n] for n in names if reasons.get(n)), None)
+    if reason:
+        return replace(f, waived=True, waiver_reason=reason)
+    profile = f.profiles[0] if f.profiles else None  # one until profiles merge
+    for w in waivers:
+        if w.expires >= day and any(w.matches(n, f.kind, f.name, f.file, profile) for n in names):
+            return replace(f, waived=True, waiver_reason=f"{w.reason} (until {w.expires})")
+    return f

@@ -1,11 +1,28 @@
-"""What the loaders produce and the rules consume: objects that remember where they came from."""
+"""What the loaders produce and the rules consume: objects that remember where they came from.
+
+Also the types the engine and the checks share (Violation, Target, Finding, Result)
+and the constants every part names once (kind groups, formats, defaults).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config import AppConfig
+    from .policy import Rule
+
+#: Kubernetes version whose schemas objects are validated against (``--kube-version``).
+DEFAULT_KUBE_VERSION = "1.34"
+#: How a chart is rendered: helm-python-sdk in this process, or the ``helm template`` CLI.
+RENDERERS = ("inprocess", "cli")
+DEFAULT_RENDERER = "inprocess"
+#: Report formats of ``kubeproof check --format``.
+FORMATS = ("text", "json", "sarif", "junit")
+SEVERITIES = ("error", "warning", "info")
 
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "Pod": ("spec",),
@@ -17,7 +34,17 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
+#: Kinds that carry a pod template (or are a Pod): rule scope ``kinds: [Workload]``.
 WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS)
+#: Workloads that serve until replaced: rule scope ``kinds: [LongRunning]``.
+LONG_RUNNING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
+#: Names a rule's ``scope.kinds`` may use for a group of kinds.
+KIND_GROUPS: dict[str, frozenset[str]] = {
+    "Workload": WORKLOAD_KINDS,
+    "LongRunning": LONG_RUNNING_KINDS,
+}
+#: Kinds that are not Kubernetes objects: a rule names them to look at these inputs.
+INPUT_KINDS = ("Dockerfile", "HelmChart", "Release")
 
 
 def dig(data: Any, path: tuple[Any, ...]) -> Any:
@@ -42,7 +69,6 @@ class K8sObject:
     template: str | None = None  # path of the template that produced it (from ``# Source:``)
     profile: str | None = None
     lines: Any = None  # callable(path) -> line in ``file``, or None
-    template_text: str | None = None
     component: str | None = None
 
     @property
@@ -132,7 +158,6 @@ class Instruction:
     instruction: str  # upper case, e.g. "FROM"
     value: str
     line: int  # 1-based
-    content: str = ""
 
 
 @dataclass
@@ -161,7 +186,6 @@ class Dockerfile:
     instructions: list[Instruction]
     stages: list[Stage]
     component: str | None = None
-    profile: str | None = None  # unused; present so Dockerfiles and objects share a shape
 
     kind = "Dockerfile"
     namespace = None
@@ -203,7 +227,6 @@ class ChartInfo:
     has_values_schema: bool
     lines: Any = None
     component = None
-    profile = None
     namespace = None
     is_hook = False
     is_test_hook = False
@@ -231,8 +254,10 @@ class ChartInfo:
         return self.lines(path) if self.lines else 1
 
 
-@dataclass
+@dataclass(frozen=True)
 class Finding:
+    """One rule's verdict on one place; waivers and merging produce new findings."""
+
     rule: str
     severity: str
     kind: str
@@ -245,7 +270,7 @@ class Finding:
     remediation: str
     waived: bool = False
     waiver_reason: str | None = None
-    profile: str | None = None
+    profiles: tuple[str, ...] = ()  # the values profiles that produce it (none: no profile)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -260,8 +285,121 @@ class Finding:
             "message": self.message,
             "remediation": self.remediation,
             "waived": self.waived,
+            "profiles": list(self.profiles),
         }
 
     @property
     def ref(self) -> str:
         return f"{self.kind}/{self.name}"
+
+    @property
+    def shown_message(self) -> str:
+        """The message with the profiles that produce it, as reporters print it."""
+        if not self.profiles:
+            return self.message
+        return f"{self.message} (profile {', '.join(self.profiles)})"
+
+
+@dataclass
+class Violation:
+    """What a check reports; the engine turns it into a Finding."""
+
+    message: str
+    path: tuple[Any, ...] = ()
+    container: str | None = None
+    subject: Any = None  # another object than the one checked (release-wide checks)
+    line: int | None = None  # an exact line (Dockerfiles)
+    severity: str | None = None
+    rule: str | None = None  # a sub-rule id (hadolint/DL3008)
+
+
+@dataclass
+class Target:
+    """Everything one evaluation sees: one profile's objects, plus Dockerfiles and chart."""
+
+    objects: list[K8sObject]
+    dockerfiles: list[Dockerfile] = field(default_factory=list)
+    chart: ChartInfo | None = None
+    config: AppConfig | None = None
+    profile: str | None = None
+    kube_version: str = DEFAULT_KUBE_VERSION
+    hadolint_config: str | None = None
+
+    kind = "Release"
+    namespace = None
+    is_hook = False
+
+    @property
+    def name(self) -> str:
+        return self.chart.name if self.chart is not None else "manifests"
+
+    @property
+    def ref(self) -> str:
+        return f"Release/{self.name}"
+
+    @property
+    def file(self) -> str | None:
+        if self.chart is not None:
+            return self.chart.file
+        return self.objects[0].file if self.objects else None
+
+    @property
+    def line(self) -> int:
+        return 1
+
+    def line_of(self, path: tuple[Any, ...]) -> int:
+        return 1
+
+    def __post_init__(self) -> None:
+        self._index: dict[tuple[str, str], list[K8sObject]] = {}
+        for obj in self.objects:
+            self._index.setdefault((obj.kind, obj.name), []).append(obj)
+            if self.config is not None and obj.component is None:
+                obj.component = self.config.component_of(obj.kind, obj.name)
+        for df in self.dockerfiles:
+            if self.config is not None and df.component is None:
+                df.component = self.config.component_of_dockerfile(df.file)
+
+    def get(self, kind: str, name: str) -> K8sObject | None:
+        found = self._index.get((kind, name))
+        return found[0] if found else None
+
+    def of_kind(self, *kinds: str) -> list[K8sObject]:
+        return [o for o in self.objects if o.kind in kinds]
+
+    def component(self, name: str | None) -> dict[str, Any]:
+        if self.config is None or name is None:
+            return {}
+        return self.config.components.get(name) or {}
+
+    def dockerfile_for(self, component: str | None) -> Dockerfile | None:
+        for df in self.dockerfiles:
+            if component and df.component == component:
+                return df
+        return None
+
+    def workload_for(self, component: str | None) -> K8sObject | None:
+        for obj in self.objects:
+            if component and obj.component == component and obj.pod_spec_path and not obj.is_hook:
+                return obj
+        return None
+
+
+@dataclass
+class Result:
+    """Findings plus what was checked: rules applied and (rule, object) pairs."""
+
+    findings: list[Finding]
+    rules: list[Rule]
+    applied: set[str]
+    pairs: list[tuple[str, str]]
+    objects: int
+    dockerfiles: int
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error" and not f.waived]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.errors else 0

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PolicyError
+from .model import SEVERITIES
 
-SEVERITIES = ("error", "warning", "info")
 SUBJECTS = ("object", "container", "podSpec")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-_KEYS = {"id", "severity", "description", "scope", "check", "remediation", "message"}
+_KEYS = {"id", "aliases", "severity", "description", "scope", "check", "remediation", "message"}
 _SCOPE_KEYS = {"kinds", "names", "profiles", "components", "hooks", "subject", "init"}
 _CHECK_KEYS = {"schema", "name", "params", "profiles", "message"}
 
@@ -24,6 +24,7 @@ class Rule:
     description: str
     remediation: str
     file: str
+    aliases: tuple[str, ...] = ()  # ids the rule had before: waivers and ``pytest -k`` accept them
     kinds: list[str] = field(default_factory=list)  # empty: every Kubernetes object
     names: list[str] = field(default_factory=list)
     profiles: list[str] = field(default_factory=list)
@@ -74,6 +75,10 @@ def parse_rule(data: dict[str, Any], file: str) -> Rule:
         raise PolicyError(f"{file}: id must be a kebab-case word, got {rid!r}")
     if Path(file).stem != rid:
         raise PolicyError(f"{file}: the file name must be the rule id ({rid}.yaml)")
+    aliases = _list(data.get("aliases"), "aliases", file)
+    bad = [a for a in aliases if not _ID.match(a) or a == rid]
+    if bad:
+        raise PolicyError(f"{file}: aliases must be former kebab-case ids of this rule, got {bad}")
     sev = data.get("severity")
     if sev not in SEVERITIES:
         raise PolicyError(f"{file}: severity must be one of {', '.join(SEVERITIES)}")
@@ -103,6 +108,7 @@ def parse_rule(data: dict[str, Any], file: str) -> Rule:
         description=data["description"].strip(),
         remediation=data["remediation"].strip(),
         file=file,
+        aliases=tuple(aliases),
         kinds=_list(scope.get("kinds"), "scope.kinds", file),
         names=_list(scope.get("names"), "scope.names", file),
         profiles=_list(scope.get("profiles"), "scope.profiles", file),
@@ -148,9 +154,10 @@ def load_rules(policies_dir: str) -> list[Rule]:
         rules.append(parse_rule(plain(data), str(path)))
     if not rules:
         raise PolicyError(f"no rules in {policies_dir}")
-    ids = [r.id for r in rules]
-    if len(set(ids)) != len(ids):
-        raise PolicyError(f"duplicate rule ids in {policies_dir}")
+    ids = [name for r in rules for name in (r.id, *r.aliases)]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise PolicyError(f"{policies_dir}: rule ids or aliases used twice: {', '.join(dup)}")
     return rules
 
 

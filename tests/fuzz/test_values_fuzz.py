@@ -190,14 +190,12 @@ def explained_rules(profile: str, values: dict[str, Any]) -> set[str]:
         if comp["resources"] != DECLARED:
             rules.add("resources-as-declared")
         if comp["service"]["type"] != EXPECTED_SERVICE_TYPE[profile]:
-            rules.add(f"service-type-{profile}")
+            rules.add("service-type")
         policy = comp["image"]["pullPolicy"]
-        if profile == "minikube" and policy != "Never":
-            rules.add("image-pull-policy-minikube")
-        if profile == "production" and policy == "Never":
-            rules.add("image-pull-policy-production")
+        if (profile == "minikube") != (policy == "Never"):
+            rules.add("image-pull-policy")
         if profile == "production" and comp["image"]["tag"] == "latest":
-            rules.add("image-tag-production")
+            rules.add("image-tag-pinned")
     return rules
 
 

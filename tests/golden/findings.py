@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,9 +68,8 @@ def corpus_rows(apps: int = CORPUS_APPS) -> list[str]:
             check=True,
         )
         result = run(Inputs(manifests=[str(corpus)], no_config=True))
-        findings = [f for f in result.findings]
-        for f in findings:  # the temporary directory's name is not part of the finding
-            f.file = "corpus.yaml" if f.file else f.file
+        # the temporary directory's name is not part of the finding
+        findings = [replace(f, file="corpus.yaml" if f.file else f.file) for f in result.findings]
     return _rows(f"corpus:{apps}", findings)
 
 

@@ -28,11 +28,11 @@ from typing import Any
 import yaml
 
 from kubeproof.config import AppConfig, load_config
-from kubeproof.engine import Result, Target, evaluate
+from kubeproof.engine import evaluate
 from kubeproof.load.chart import chart_info
 from kubeproof.load.dockerfile import parse_dockerfile
 from kubeproof.load.yamlsrc import load_manifests
-from kubeproof.model import K8sObject
+from kubeproof.model import K8sObject, Result, Target
 from kubeproof.policy import Rule, load_rules
 from kubeproof.waivers import Waiver
 

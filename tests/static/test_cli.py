@@ -27,6 +27,7 @@ FIELDS = {
     "message",
     "remediation",
     "waived",
+    "profiles",  # beyond the contract's keys: the values profiles that produce the finding
 }
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "golden"))
-import findings as golden  # noqa: E402
+import findings as golden
 
 
 @pytest.mark.parametrize(

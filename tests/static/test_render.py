@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kubeproof.config import load_config
-from kubeproof.testing.environment import require
 from kubeproof.load.chart import render_chart
+from kubeproof.testing.environment import require
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = load_config(str(ROOT / "kubeproof.yaml"))

@@ -1,7 +1,8 @@
 """Named reusable checks for what a JSON Schema cannot say (selectors, ports, cross-checks).
 
-A check is ``fn(target, subject, params) -> Iterable[Violation]``, registered
-under a kebab-case name that rule files refer to as ``check: {name: ..., params: ...}``.
+A check is ``fn(target, subject, params) -> Iterable[Violation]``, registered by
+``@check`` under its function's name in kebab case (``def probe_health_path`` is
+``probe-health-path``), the name rule files refer to as ``check: {name: ..., params: ...}``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ _REGISTRY: dict[str, Callable[..., Any]] = {}
 _MODULES = ("workloads", "services", "data", "dockerfiles", "cross", "kube_schema", "meta")
 
 
-def check(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        _REGISTRY[name] = fn
-        return fn
-
-    return register
+def check(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Register ``fn`` as the check named like the function (underscores as hyphens)."""
+    name = fn.__name__.replace("_", "-")
+    if name in _REGISTRY:
+        raise RuntimeError(f"two checks named {name}")
+    _REGISTRY[name] = fn
+    return fn
 
 
 @cache

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..engine import Target, Violation
 from ..load.dockerfile import exposed_ports, parse_healthcheck, parse_user
-from ..model import K8sObject
+from ..model import K8sObject, Target, Violation
 from . import check
 from .services import selected_workloads
 from .util import cname, effective, http_probe, resolve_port
@@ -27,8 +26,8 @@ def _main(wl: K8sObject) -> tuple[tuple, dict[str, Any]]:
     return next(iter(wl.containers()), ((), {}))
 
 
-@check("expose-port-chain")
-def expose_chain(t: Target, release: Target, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def expose_port_chain(t: Target, release: Target, params: dict[str, Any]) -> Iterable[Violation]:
     """Dockerfile EXPOSE = containerPort = the Service's resolved targetPort."""
     for comp, df, wl in _pairs(t):
         exposed = [p for p, _, _ in exposed_ports(df.final)]
@@ -57,8 +56,10 @@ def expose_chain(t: Target, release: Target, params: dict[str, Any]) -> Iterable
                 )
 
 
-@check("healthcheck-matches-probe")
-def healthcheck_probe(t: Target, release: Target, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def healthcheck_matches_probe(
+    t: Target, release: Target, params: dict[str, Any]
+) -> Iterable[Violation]:
     for _comp, df, wl in _pairs(t):
         ins = df.final.last("HEALTHCHECK")
         if ins is None:
@@ -90,8 +91,10 @@ def _image_user(df: Any) -> tuple[Any, int]:
     return parse_user(ins.value)[0], ins.line
 
 
-@check("image-user-matches-pod")
-def user_matches(t: Target, release: Target, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def image_user_matches_pod(
+    t: Target, release: Target, params: dict[str, Any]
+) -> Iterable[Violation]:
     """The image's numeric USER uid = the declared uid = the pod's runAsUser."""
     for comp, df, wl in _pairs(t):
         user, line = _image_user(df)
@@ -118,8 +121,10 @@ def user_matches(t: Target, release: Target, params: dict[str, Any]) -> Iterable
             )
 
 
-@check("named-user-needs-run-as-user")
-def named_user(t: Target, release: Target, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def named_user_needs_run_as_user(
+    t: Target, release: Target, params: dict[str, Any]
+) -> Iterable[Violation]:
     """A named USER with runAsNonRoot and no runAsUser: the kubelet refuses to start it."""
     for _comp, df, wl in _pairs(t):
         user, line = _image_user(df)

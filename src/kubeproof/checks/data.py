@@ -8,9 +8,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..engine import Target, Violation
-from ..model import K8sObject
+from ..model import K8sObject, Target, Violation
 from . import check
+from .util import SECRET_NAME
 
 _KEY_PATTERNS = [
     re.compile(p)
@@ -26,7 +26,6 @@ _KEY_PATTERNS = [
 ]
 _URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@\s]+:([^@/\s]+)@", re.I)
 _TOKEN = re.compile(r"^[A-Za-z0-9+/=_-]+$")
-_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
 
 
 def _entropy(s: str) -> float:
@@ -78,7 +77,7 @@ def _keys(obj: K8sObject) -> set[str]:
     return keys
 
 
-@check("required-keys")
+@check
 def required_keys(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     comp = t.component(obj.component)
     section = comp.get("configMap") if obj.kind == "ConfigMap" else comp.get("secret")
@@ -89,7 +88,7 @@ def required_keys(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable
         yield Violation(f"{obj.ref} lacks required keys {missing}", (where,) if where else ())
 
 
-@check("secret-type")
+@check
 def secret_type(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     want = (t.component(obj.component).get("secret") or {}).get("type") or params.get("type")
     got = obj.data.get("type", "Opaque")
@@ -97,7 +96,7 @@ def secret_type(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[V
         yield Violation(f"{obj.ref} has type {got!r}; expected {want!r}", ("type",))
 
 
-@check("secret-looks-real")
+@check
 def secret_looks_real(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     placeholder = params.get("placeholder", "CHANGE_ME")
     for key, value, path in secret_values(obj):
@@ -108,7 +107,7 @@ def secret_looks_real(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iter
             )
 
 
-@check("secret-placeholder")
+@check
 def secret_placeholder(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     """Values in version control are placeholders (real-looking ones are another rule)."""
     placeholder = params.get("placeholder", "CHANGE_ME")
@@ -117,13 +116,15 @@ def secret_placeholder(t: Target, obj: K8sObject, params: dict[str, Any]) -> Ite
             yield Violation(f"{obj.ref} key {key} is not a {placeholder} placeholder", path)
 
 
-@check("no-secret-looking-values")
-def no_secret_values(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def no_secret_looking_values(
+    t: Target, obj: K8sObject, params: dict[str, Any]
+) -> Iterable[Violation]:
     """ConfigMap values that look like credentials, or keys named like secrets with a value."""
     for key, value in (obj.data.get("data") or {}).items():
         value = "" if value is None else str(value)
         why = looks_real(value, "")
-        if why is None and _SECRET_NAME.search(str(key)) and value.strip():
+        if why is None and SECRET_NAME.search(str(key)) and value.strip():
             why = "its key is named like a secret"
         if why:
             yield Violation(
@@ -132,7 +133,7 @@ def no_secret_values(t: Target, obj: K8sObject, params: dict[str, Any]) -> Itera
             )
 
 
-@check("service-url")
+@check
 def service_url(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     """``params.key`` is an http URL naming another component's Service by DNS name and port.
 

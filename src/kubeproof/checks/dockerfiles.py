@@ -9,17 +9,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..engine import Target, Violation
 from ..load.dockerfile import exposed_ports, parse_healthcheck, parse_user
-from ..model import Dockerfile
+from ..model import Dockerfile, Target, Violation
 from . import check
 from .data import looks_real
+from .util import SECRET_NAME
 
-_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
 
-
-@check("dockerfile-stages")
-def stages(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def dockerfile_stages(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
     want = (t.component(df.component).get("image") or {}).get("stages") or params.get("stages")
     if not want:
         return
@@ -30,8 +28,8 @@ def stages(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violat
         )
 
 
-@check("dockerfile-user")
-def user(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def dockerfile_user(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
     final = df.final
     ins = final.last("USER") if final else None
     if ins is None:
@@ -47,8 +45,10 @@ def user(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violatio
         yield Violation(f"{df.file}: USER {ins.value} is root", line=ins.line)
 
 
-@check("dockerfile-healthcheck")
-def healthcheck(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def dockerfile_healthcheck(
+    t: Target, df: Dockerfile, params: dict[str, Any]
+) -> Iterable[Violation]:
     final = df.final
     ins = final.last("HEALTHCHECK") if final else None
     if ins is None:
@@ -70,8 +70,8 @@ def healthcheck(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[V
         )
 
 
-@check("dockerfile-base-image")
-def base_image(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def dockerfile_base_image(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
     want = (t.component(df.component).get("image") or {}).get("baseImage")
     final = df.final
     if not want or final is None:
@@ -89,8 +89,8 @@ def base_image(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Vi
         )
 
 
-@check("dockerfile-base-tag")
-def base_tag(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def dockerfile_base_tag(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
     names = {s.name for s in df.stages if s.name}
     for s in df.stages:
         base = s.base_resolved
@@ -107,8 +107,8 @@ def base_tag(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Viol
             )
 
 
-@check("dockerfile-expose")
-def expose(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def dockerfile_expose(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
     want = t.component(df.component).get("port")
     final = df.final
     if want is None or final is None:
@@ -122,8 +122,8 @@ def expose(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violat
         )
 
 
-@check("dockerfile-no-secrets")
-def no_secrets(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def dockerfile_no_secrets(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
     for ins in df.instructions:
         if ins.instruction not in ("ENV", "ARG"):
             continue
@@ -132,7 +132,7 @@ def no_secrets(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Vi
             if ins.instruction == "ENV" and "=" not in ins.value:
                 key, _, value = ins.value.partition(" ")
             why = looks_real(value, "") if value else None
-            if why is None and _SECRET_NAME.search(key) and value and "$" not in value:
+            if why is None and SECRET_NAME.search(key) and value and "$" not in value:
                 why = "its name says it is a secret"
             if why:
                 yield Violation(
@@ -143,8 +143,10 @@ def no_secrets(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Vi
                 break
 
 
-@check("dockerfile-no-remote-add")
-def no_remote_add(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def dockerfile_no_remote_add(
+    t: Target, df: Dockerfile, params: dict[str, Any]
+) -> Iterable[Violation]:
     for ins in df.instructions:
         if ins.instruction == "ADD" and re.search(r"(^|\s)(https?|git)://|\.git(\s|$)", ins.value):
             yield Violation(f"{df.file}: ADD fetches a remote source: {ins.value}", line=ins.line)
@@ -226,7 +228,7 @@ def _hadolint_all(t: Target) -> dict[int, tuple[str, str]]:
     return out
 
 
-@check("hadolint")
+@check
 def hadolint(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
     """hadolint's findings, each as rule ``hadolint/<code>`` with hadolint's own severity."""
     import json

@@ -9,8 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..engine import Target, Violation
-from ..model import K8sObject
+from ..model import K8sObject, Target, Violation
 from . import check
 
 
@@ -62,7 +61,7 @@ def validator(version: str, strict: bool, kind: str, api_version: str) -> Any:
     return Draft202012Validator(schema, registry=_registry(directory))
 
 
-@check("kubernetes-schema")
+@check
 def kubernetes_schema(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     version = str(params.get("version") or t.kube_version)
     strict = bool(params.get("strict", True))

@@ -7,19 +7,18 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..engine import Target, Violation
-from ..model import ChartInfo, K8sObject
+from ..model import ChartInfo, K8sObject, Target, Violation
 from ..waivers import annotation_waivers
 from . import check
 
 
-@check("chart-values-schema")
-def values_schema(t: Target, chart: ChartInfo, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def chart_values_schema(t: Target, chart: ChartInfo, params: dict[str, Any]) -> Iterable[Violation]:
     if not chart.has_values_schema:
         yield Violation(f"chart {chart.name} ships no values.schema.json")
 
 
-@check("waiver-reasons")
+@check
 def waiver_reasons(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     for rule, reason in annotation_waivers(obj.annotations).items():
         if not reason:
@@ -29,7 +28,7 @@ def waiver_reasons(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterabl
             )
 
 
-@check("component-objects")
+@check
 def component_objects(t: Target, release: Target, params: dict[str, Any]):
     """Every object the app declares (Deployment, Service, ConfigMap, Secret) is rendered."""
     if t.config is None:
@@ -68,7 +67,7 @@ def _test_pods(t: Target) -> list[K8sObject]:
     return [o for o in t.objects if o.kind == "Pod" and o.is_test_hook]
 
 
-@check("test-pod-present")
+@check
 def test_pod_present(t: Target, release: Target, params: dict[str, Any]):
     if t.config is None or not t.config.test_pod:
         return
@@ -76,8 +75,10 @@ def test_pod_present(t: Target, release: Target, params: dict[str, Any]):
         yield Violation("the render has no Pod with the helm.sh/hook: test annotation")
 
 
-@check("test-pod-reaches-services")
-def test_pod_reaches(t: Target, pod: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def test_pod_reaches_services(
+    t: Target, pod: K8sObject, params: dict[str, Any]
+) -> Iterable[Violation]:
     """The test pod's commands name each component's Service (and its port)."""
     if t.config is None or not pod.is_test_hook:
         return
@@ -97,7 +98,7 @@ def test_pod_reaches(t: Target, pod: K8sObject, params: dict[str, Any]) -> Itera
             )
 
 
-@check("test-pod-hook")
+@check
 def test_pod_hook(t: Target, pod: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     """A Pod from a chart's templates/tests/ carries ``helm.sh/hook: test``."""
     if pod.template and "/tests/" in pod.template and not pod.is_test_hook:

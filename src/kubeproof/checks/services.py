@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..engine import Target, Violation
-from ..model import K8sObject
+from ..model import K8sObject, Target, Violation
 from . import check
 from .util import resolve_port
 
@@ -39,7 +38,7 @@ def selected_workloads(t: Target, svc: K8sObject) -> list[K8sObject]:
     return list(picked or [])
 
 
-@check("service-type")
+@check
 def service_type(t: Target, svc: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     want = params["type"]
     got = (svc.data.get("spec") or {}).get("type", "ClusterIP")
@@ -47,8 +46,10 @@ def service_type(t: Target, svc: K8sObject, params: dict[str, Any]) -> Iterable[
         yield Violation(f"{svc.ref} has type {got}; expected {want}", ("spec", "type"))
 
 
-@check("selector-matches-one-workload")
-def selector_one(t: Target, svc: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+@check
+def selector_matches_one_workload(
+    t: Target, svc: K8sObject, params: dict[str, Any]
+) -> Iterable[Violation]:
     spec = svc.data.get("spec") or {}
     if spec.get("type") == "ExternalName":
         return
@@ -65,7 +66,7 @@ def selector_one(t: Target, svc: K8sObject, params: dict[str, Any]) -> Iterable[
         )
 
 
-@check("target-port-resolves")
+@check
 def target_port_resolves(t: Target, svc: K8sObject, params: dict[str, Any]):
     """Each port's targetPort resolves on every pod the selector picks."""
     picked = selected_workloads(t, svc)
@@ -94,8 +95,8 @@ def _serves(container: dict[str, Any], target: Any) -> bool:
     )
 
 
-@check("service-port-matches-container")
-def port_matches_container(t: Target, svc: K8sObject, params: dict[str, Any]):
+@check
+def service_port_matches_container(t: Target, svc: K8sObject, params: dict[str, Any]):
     """The Service port equals the container port its targetPort resolves to."""
     picked = selected_workloads(t, svc)
     for i, port in _ports(svc):
@@ -111,7 +112,7 @@ def port_matches_container(t: Target, svc: K8sObject, params: dict[str, Any]):
                     )
 
 
-@check("nodeport-range")
+@check
 def nodeport_range(t: Target, svc: K8sObject, params: dict[str, Any]):
     lo, hi = params.get("min", 30000), params.get("max", 32767)
     for i, port in _ports(svc):
@@ -122,7 +123,7 @@ def nodeport_range(t: Target, svc: K8sObject, params: dict[str, Any]):
             )
 
 
-@check("nodeport-unique")
+@check
 def nodeport_unique(t: Target, release: Target, params: dict[str, Any]):
     seen: dict[int, str] = {}
     for svc in t.of_kind("Service"):

@@ -21,6 +21,8 @@ _SUFFIX = {
     "Pi": 2**50,
     "Ei": 2**60,
 }
+#: Names of variables and keys that hold credentials.
+SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
 _QTY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
 
 
@@ -65,7 +67,8 @@ def effective(pod_spec: dict[str, Any], container: dict[str, Any], field: str) -
     return None
 
 
-def effective_path(pod_path: tuple, cpath: tuple, container: dict, field: str) -> tuple:
+def effective_path(cpath: tuple, container: dict, field: str) -> tuple:
+    """Where ``field`` is set for the container: its own securityContext's, else the block."""
     csc = container.get("securityContext")
     if isinstance(csc, dict) and field in csc:
         return (*cpath, "securityContext", field)

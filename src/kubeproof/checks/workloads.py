@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..engine import Target, Violation
-from ..model import K8sObject
+from ..model import K8sObject, Target, Violation
 from . import check
 from .util import cname, effective, effective_path, http_probe, image_parts, quantity, resolve_port
 
@@ -15,7 +14,7 @@ def _containers(obj: K8sObject, params: dict[str, Any]):
     yield from obj.containers(init=bool(params.get("init", False)))
 
 
-@check("security-context")
+@check
 def security_context(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     """``field`` (pod or container level, container wins) must equal ``equals``."""
     field, want = params["field"], params.get("equals")
@@ -31,12 +30,12 @@ def security_context(t: Target, obj: K8sObject, params: dict[str, Any]) -> Itera
             yield Violation(
                 f'{obj.ref} container "{cname(c, path)}" runs with {field} {shown}; '
                 f"expected {expected}",
-                effective_path(obj.pod_spec_path or (), path, c, field),
+                effective_path(path, c, field),
                 cname(c, path),
             )
 
 
-@check("probes")
+@check
 def probes(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     """HTTP liveness and readiness probes on a port the container declares."""
     for path, c in obj.containers():
@@ -65,7 +64,7 @@ def probes(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violat
                 )
 
 
-@check("probe-health-path")
+@check
 def probe_health_path(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     """Probe paths equal the component's declared health path."""
     want = t.component(obj.component).get("healthPath")
@@ -83,7 +82,7 @@ def probe_health_path(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iter
                 )
 
 
-@check("image-repository")
+@check
 def image_repository(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     want = (t.component(obj.component).get("image") or {}).get("repository")
     if not want:
@@ -99,7 +98,7 @@ def image_repository(t: Target, obj: K8sObject, params: dict[str, Any]) -> Itera
         )
 
 
-@check("image-pull-policy")
+@check
 def image_pull_policy(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     allowed, forbidden = params.get("allowed"), params.get("forbidden") or []
     for path, c in obj.containers(init=True):
@@ -117,7 +116,7 @@ def image_pull_policy(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iter
             )
 
 
-@check("image-tag")
+@check
 def image_tag(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     """No ``latest`` (or missing) tag unless pinned by digest."""
     for path, c in obj.containers(init=True):
@@ -132,7 +131,7 @@ def image_tag(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Vio
             )
 
 
-@check("resources")
+@check
 def resources(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     """Requests and limits set (to exactly ``requests``/``limits`` when given)."""
     for path, c in obj.containers(init=True):
@@ -158,7 +157,7 @@ def resources(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Vio
                     )
 
 
-@check("requests-within-limits")
+@check
 def requests_within_limits(t: Target, obj: K8sObject, params: dict[str, Any]):
     for path, c in obj.containers(init=True):
         res = c.get("resources") if isinstance(c.get("resources"), dict) else {}
@@ -175,7 +174,7 @@ def requests_within_limits(t: Target, obj: K8sObject, params: dict[str, Any]):
                     )
 
 
-@check("container-port-named")
+@check
 def container_port_named(t: Target, obj: K8sObject, params: dict[str, Any]):
     want = params.get("name", "http")
     for path, c in obj.containers():
@@ -228,7 +227,7 @@ def _references(obj: K8sObject) -> Iterable[tuple[str, str, tuple, bool]]:
             yield "Secret", s["name"], (*base, "imagePullSecrets", i), False
 
 
-@check("references-exist")
+@check
 def references_exist(t: Target, obj: K8sObject, params: dict[str, Any]):
     """Every referenced ConfigMap and Secret is in the render or declared external.
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, RenderError
-from ..model import ChartInfo, K8sObject
+from ..model import DEFAULT_RENDERER, ChartInfo, K8sObject
 from .yamlsrc import load_manifests, load_yaml_mapping, plain
 
 _TEMPLATE_POS = re.compile(
@@ -128,7 +128,7 @@ def render_inprocess(
 
 def renderer_choice() -> str:
     """``inprocess`` (default when helm-python-sdk loads) or ``cli`` (KUBEPROOF_RENDERER)."""
-    return os.environ.get("KUBEPROOF_RENDERER", "inprocess")
+    return os.environ.get("KUBEPROOF_RENDERER", DEFAULT_RENDERER)
 
 
 def render_chart(

@@ -39,7 +39,7 @@ def parse_dockerfile(text: str, file: str) -> Dockerfile:
 
     parser = DockerfileParser(fileobj=io.BytesIO(text.encode()), env_replace=False)
     instructions = [
-        Instruction(s["instruction"].upper(), s["value"], s["startline"] + 1, s["content"])
+        Instruction(s["instruction"].upper(), s["value"], s["startline"] + 1)
         for s in parser.structure
         if s["instruction"] != "COMMENT"
     ]

@@ -196,7 +196,6 @@ def load_manifests(
                     if shared is not None:  # the template only includes a named definition
                         tfile, ttext, start = shared
                     obj.file = tfile
-                    obj.template_text = ttext
                     obj.lines = _template_lines(ttext, obj.data, start)
                     obj.line = obj.lines(())
             objects.append(obj)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import IO
 
-from ..engine import Result
+from ..model import FORMATS, Result
 
-FORMATS = ("text", "json", "sarif", "junit")
+__all__ = ["FORMATS", "write"]
 
 
 def write(result: Result, fmt: str, out: IO[str], *, color: bool | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..engine import Result
+from ..model import Result
 
 
 def as_dict(result: Result) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from ..engine import Result
+from ..model import Result
 
 
 def render(result: Result) -> str:
@@ -26,9 +26,10 @@ def render(result: Result) -> str:
         errors = [f for f in found if f.severity == "error" and not f.waived]
         if errors:
             failures += 1
-            fail = ET.SubElement(case, "failure", message=errors[0].message)
+            fail = ET.SubElement(case, "failure", message=errors[0].shown_message)
             fail.text = "\n".join(
-                f"{f.file}:{f.line}: {f.rule}: {f.message}\n  fix: {f.remediation}" for f in errors
+                f"{f.file}:{f.line}: {f.rule}: {f.shown_message}\n  fix: {f.remediation}"
+                for f in errors
             )
         elif found and all(f.waived for f in found):
             skipped += 1
@@ -43,7 +44,7 @@ def render(result: Result) -> str:
             out = ET.SubElement(case, "system-out")
             out.text = "\n".join(
                 f"{f.file}:{f.line}: {f.severity}{' (waived)' if f.waived else ''}: "
-                f"{f.rule}: {f.message}"
+                f"{f.rule}: {f.shown_message}"
                 for f in others
             )
     suite.set("tests", str(len(pairs)))

@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from .. import __version__
-from ..engine import Result
+from ..model import Result
 from .jsonfmt import sort_findings
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -31,6 +31,7 @@ def as_dict(result: Result) -> dict[str, Any]:
         desc = rule.description if rule else f.rule
         rules_meta[f.rule] = {
             "id": f.rule,
+            **({"deprecatedIds": list(rule.aliases)} if rule and rule.aliases else {}),
             "name": f.rule.replace("/", "-"),
             "shortDescription": {"text": desc.splitlines()[0][:200]},
             "fullDescription": {"text": desc},
@@ -44,7 +45,7 @@ def as_dict(result: Result) -> dict[str, Any]:
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],
             "level": LEVEL[f.severity],
-            "message": {"text": f.message},
+            "message": {"text": f.shown_message},
             "locations": [
                 {
                     "physicalLocation": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from ..engine import Result
+from ..model import Result
 from .jsonfmt import sort_findings
 
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -28,7 +28,8 @@ def render_text(result: Result, out: IO[str], *, color: bool | None = None) -> N
             sev = "waived" if f.waived else f.severity
             style = "dim" if f.waived else STYLE[f.severity]
             loc = f"{f.file}:{f.line}" if f.file else ""
-            console.print(f"  [{style}]{sev:<7}[/] [bold]{escape(f.rule)}[/] {escape(f.message)}")
+            message = escape(f.shown_message)
+            console.print(f"  [{style}]{sev:<7}[/] [bold]{escape(f.rule)}[/] {message}")
             console.print(f"          [dim]{escape(loc)}[/]")
             if f.waived:
                 console.print(f"          [dim]waived: {escape(f.waiver_reason or '')}[/]")

@@ -107,13 +107,16 @@ class ProfileCollector(pytest.Collector):
             rule = f.rule.split("/", 1)[0] if "/" in f.rule else f.rule
             by_pair.setdefault((rule, f.ref), []).append(f)
         pairs = list(dict.fromkeys([*result.pairs, *by_pair]))
+        aliases = {r.id: r.aliases for r in result.rules}
         for rule, ref in pairs:
             once = ref.startswith(("Dockerfile/", "HelmChart/"))
             if once and not self.first:
                 continue
-            yield RuleItem.from_parent(
+            item = RuleItem.from_parent(
                 self, name=f"{rule}[{ref}]", findings=by_pair.get((rule, ref), [])
             )
+            item.extra_keyword_matches.update(aliases.get(rule, ()))  # -k <former id>
+            yield item
 
 
 class RuleFailed(Exception):
@@ -132,7 +135,7 @@ class RuleItem(pytest.Item):
         errors = [f for f in self.findings if f.severity == "error" and not f.waived]
         for f in self.findings:
             if f.waived or f.severity != "error":
-                self.user_properties.append((f.rule, f"{f.severity}: {f.message}"))
+                self.user_properties.append((f.rule, f"{f.severity}: {f.shown_message}"))
         if errors:
             raise RuleFailed(errors)
         waived = [f for f in self.findings if f.waived]
@@ -143,7 +146,7 @@ class RuleItem(pytest.Item):
         if isinstance(excinfo.value, RuleFailed):
             lines = []
             for f in excinfo.value.args[0]:
-                lines.append(f"{f.file}:{f.line}: {f.rule}: {f.message}")
+                lines.append(f"{f.file}:{f.line}: {f.rule}: {f.shown_message}")
                 lines.append(f"    fix: {f.remediation}")
             return "\n".join(lines)
         return super().repr_failure(excinfo)
