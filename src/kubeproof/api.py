@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import AppConfig, find_config
-from .engine import evaluate
-from .errors import InputError
-from .model import DEFAULT_KUBE_VERSION, Dockerfile, K8sObject, Result, Target
+from .engine import display_path, evaluate
+from .errors import InputError, RenderError
+from .model import DEFAULT_KUBE_VERSION, Dockerfile, Finding, K8sObject, Result, Target
 
 
 @dataclass
@@ -30,6 +31,9 @@ class Inputs:
     renderer: str | None = None
     release: str | None = None
     no_config: bool = False
+    sets: list[str] = field(default_factory=list)
+    set_strings: list[str] = field(default_factory=list)
+    namespace: str | None = None
 
 
 def resolve_config(inp: Inputs) -> AppConfig | None:
@@ -56,7 +60,7 @@ def profile_values(chart: str, profile: str, cfg: AppConfig | None) -> str:
 
 
 def load_targets(inp: Inputs, cfg: AppConfig | None, hadolint: bool = False) -> list[Target]:
-    from .load.chart import chart_info, render_chart
+    from .load.chart import DEFAULT_NAMESPACE, chart_info, render_chart
     from .load.dockerfile import load_dockerfile
     from .load.yamlsrc import load_manifests
 
@@ -106,9 +110,73 @@ def load_targets(inp: Inputs, cfg: AppConfig | None, hadolint: bool = False) -> 
         profiles = [(None, list(inp.values))]
     targets = []
     for name, values in profiles:
-        objects = render_chart(chart, values, release=release, profile=name, renderer=inp.renderer)
+        try:
+            objects = render_chart(
+                chart,
+                values,
+                release=release,
+                namespace=inp.namespace or DEFAULT_NAMESPACE,
+                profile=name,
+                renderer=inp.renderer,
+                sets=inp.sets,
+                set_strings=inp.set_strings,
+                kube_version=inp.kube_version,
+            )
+        except RenderError as err:  # the other checks still run; the failure is a finding
+            targets.append(Target(objects=[], profile=name, render_error=str(err), **base))
+            continue
         targets.append(Target(objects=objects, profile=name, **base))
     return targets
+
+
+_WHERE = re.compile(r": (\S+?\.(?:yaml|yml|tpl|json|helmignore|txt)):(\d+)(?::\d+)?: ")
+
+
+def render_findings(chart: str | None, targets: list[Target]) -> list[Finding]:
+    """A finding for each failed render (with the template file:line when known), and for
+    the chart-file causes that do not stop helm (``.helmignore`` hiding templates/tests)."""
+    from .load.chartcheck import chart_problems
+
+    out: list[Finding] = []
+    for t in targets:
+        if t.render_error is None:
+            continue
+        m = _WHERE.search(t.render_error)
+        out.append(
+            Finding(
+                rule="chart-render",
+                severity="error",
+                kind="HelmChart",
+                namespace=None,
+                name=t.name,
+                container=None,
+                file=display_path(m.group(1)) if m else display_path(t.file),
+                line=int(m.group(2)) if m else 1,
+                message=t.render_error,
+                remediation="Fix the cause named in the message; no object of this "
+                "render was checked.",
+                profiles=(t.profile,) if t.profile else (),
+            )
+        )
+    if chart and Path(chart, "Chart.yaml").is_file():
+        for p in chart_problems(chart):
+            if not p.blocking:
+                out.append(
+                    Finding(
+                        rule=p.rule,
+                        severity="warning",
+                        kind="HelmChart",
+                        namespace=None,
+                        name=targets[0].name if targets else Path(chart).name,
+                        container=None,
+                        file=display_path(p.file),
+                        line=p.line,
+                        message=p.message,
+                        remediation="Make .helmignore ignore only what the package "
+                        "should not ship.",
+                    )
+                )
+    return out
 
 
 def run(inp: Inputs) -> Result:
@@ -120,8 +188,20 @@ def run(inp: Inputs) -> Result:
     policies = inp.policies or default_policies_dir()
     rules = load_rules(policies)
     waivers = load_waivers(str(Path(policies, "waivers.yaml")))
+    from .load.chart import DEFAULT_NAMESPACE, RenderOptions
+
     targets = load_targets(inp, cfg, hadolint=any(r.check == "hadolint" for r in rules))
     result = evaluate(rules, targets, waivers)
-    if result.objects + result.dockerfiles == 0:
+    result.findings += render_findings(inp.chart or (cfg.chart if cfg else None), targets)
+    result.problems += [t.render_error for t in targets if t.render_error]
+    if targets and targets[0].chart is not None:
+        result.context["release"] = {
+            "name": inp.release
+            or (cfg.data.get("release") if cfg else None)
+            or RenderOptions(release=None).release_for(targets[0].chart.dir),
+            "namespace": inp.namespace or DEFAULT_NAMESPACE,
+            "default": not inp.release,
+        }
+    if result.objects + result.dockerfiles == 0 and not result.problems:
         raise InputError("checked no object: the input holds no Kubernetes object or Dockerfile")
     return result

@@ -19,47 +19,70 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="kubeproof", description="Prove a Helm chart and its Dockerfiles.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    c = sub.add_parser("check", help="render, lint and cross-check; print findings")
-    c.add_argument("--chart", metavar="DIR")
-    c.add_argument("--values", metavar="FILE", action="append", default=[])
-    c.add_argument("--profile", metavar="NAME", default=os.environ.get("KUBEPROOF_PROFILE"))
-    c.add_argument("--manifests", metavar="FILE|-", action="append", default=[])
-    c.add_argument("--dockerfile", metavar="FILE", action="append", default=[])
-    c.add_argument("--policies", metavar="DIR")
-    c.add_argument("--format", choices=FORMATS, default="text")
-    c.add_argument("--output", metavar="FILE")
-    c.add_argument(
-        "--config",
-        metavar="FILE",
-        help="the app's expectations (default: ./kubeproof.yaml when present)",
+def add_input_args(p: argparse.ArgumentParser) -> None:
+    """What to check and how to render it, as ``helm install`` takes it; shared by every
+    subcommand that reads a chart (check, mutate, init)."""
+    p.add_argument("--chart", metavar="DIR")
+    p.add_argument("--values", "-f", metavar="FILE", action="append", default=[])
+    p.add_argument(
+        "--set", metavar="K=V", action="append", default=[], dest="sets", help="as helm --set"
     )
-    c.add_argument(
-        "--no-config", action="store_true", help="ignore kubeproof.yaml: generic rules only"
+    p.add_argument(
+        "--set-string",
+        metavar="K=V",
+        action="append",
+        default=[],
+        dest="set_strings",
+        help="as helm --set-string",
     )
-    c.add_argument(
+    p.add_argument(
+        "--release",
+        metavar="NAME",
+        default=os.environ.get("KUBEPROOF_RELEASE"),
+        help="release name to render with (default: the chart's name)",
+    )
+    p.add_argument(
+        "--namespace",
+        "-n",
+        metavar="NS",
+        default=os.environ.get("KUBEPROOF_NAMESPACE"),
+        help="namespace to render into (default: default)",
+    )
+    p.add_argument(
         "--kube-version",
         metavar="X.Y",
         default=os.environ.get("KUBEPROOF_KUBE_VERSION", DEFAULT_KUBE_VERSION),
     )
-    c.add_argument(
+    p.add_argument("--profile", metavar="NAME", default=os.environ.get("KUBEPROOF_PROFILE"))
+    p.add_argument("--manifests", metavar="FILE|-", action="append", default=[])
+    p.add_argument("--dockerfile", metavar="FILE", action="append", default=[])
+    p.add_argument("--policies", metavar="DIR")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the app's expectations (default: ./kubeproof.yaml when present)",
+    )
+    p.add_argument(
+        "--no-config", action="store_true", help="ignore kubeproof.yaml: generic rules only"
+    )
+    p.add_argument(
         "--renderer",
         choices=RENDERERS,
         default=os.environ.get("KUBEPROOF_RENDERER", DEFAULT_RENDERER),
     )
-    return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from .api import Inputs, run
-    from .errors import KubeproofError
+def inputs_from_args(args: argparse.Namespace):  # -> api.Inputs (imported lazily)
+    """The api's Inputs from the arguments ``add_input_args`` declared."""
+    from .api import Inputs
 
-    inp = Inputs(
+    return Inputs(
         chart=args.chart,
         values=args.values,
+        sets=args.sets,
+        set_strings=args.set_strings,
+        release=args.release,
+        namespace=args.namespace,
         profile=args.profile,
         manifests=args.manifests,
         dockerfiles=args.dockerfile,
@@ -69,6 +92,24 @@ def main(argv: list[str] | None = None) -> int:
         renderer=args.renderer,
         no_config=args.no_config,
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kubeproof", description="Prove a Helm chart and its Dockerfiles.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    c = sub.add_parser("check", help="render, lint and cross-check; print findings")
+    add_input_args(c)
+    c.add_argument("--format", choices=FORMATS, default="text")
+    c.add_argument("--output", metavar="FILE")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .api import run
+    from .errors import KubeproofError
+
+    inp = inputs_from_args(args)
     try:
         result = run(inp)
     except KubeproofError as err:
@@ -87,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     else:
         write(result, args.format, sys.stdout)
+    for problem in result.problems:
+        print(f"kubeproof: {problem}", file=sys.stderr)
     return result.exit_code
 
 

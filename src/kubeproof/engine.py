@@ -34,6 +34,8 @@ def subjects(rule: Rule, target: Target, once: bool) -> Iterable[Any]:
         return
     if rule.app_specific and target.config is None:
         return
+    if target.render_error is not None and not once:
+        return  # nothing rendered: object and release rules have nothing to look at
     if "Dockerfile" in rule.kinds or "HelmChart" in rule.kinds:
         if not once:
             return

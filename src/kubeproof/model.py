@@ -324,6 +324,7 @@ class Target:
     profile: str | None = None
     kube_version: str = DEFAULT_KUBE_VERSION
     hadolint_config: str | None = None
+    render_error: str | None = None  # the chart did not render: only Dockerfile/chart rules run
 
     kind = "Release"
     namespace = None
@@ -395,6 +396,8 @@ class Result:
     pairs: list[tuple[str, str]]
     objects: int
     dockerfiles: int
+    problems: list[str] = field(default_factory=list)  # checks that could not run: exit 2
+    context: dict[str, Any] = field(default_factory=dict)  # release, discovery, skipped rules
 
     @property
     def errors(self) -> list[Finding]:
@@ -402,4 +405,6 @@ class Result:
 
     @property
     def exit_code(self) -> int:
+        if self.problems:
+            return 2
         return 1 if self.errors else 0

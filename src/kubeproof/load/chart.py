@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,12 @@ from ..model import DEFAULT_RENDERER, ChartInfo, K8sObject
 from .yamlsrc import load_manifests, load_yaml_mapping, plain
 
 _TEMPLATE_POS = re.compile(
-    r"(?:template: |execution error at \(|parse error at \()"
+    r"(?:template: |execution error at \(|parse error at \(|^)"
     r"([^\s:()]+\.(?:yaml|yml|tpl|txt|json)):(\d+)(?::(\d+))?\)?"
 )
+_NIL_VALUE = re.compile(r"at <(\.Values(?:\.[\w-]+)+)>: nil pointer evaluating [^.]*\.([\w-]+)")
+
+DEFAULT_NAMESPACE = "default"
 
 
 def chart_info(chart_dir: str) -> ChartInfo:
@@ -66,24 +70,78 @@ def _describe(chart_dir: str, values: list[str]) -> str:
 
 
 def _render_error(chart_dir: str, values: list[str], message: str) -> RenderError:
-    """One line naming the template file:line when helm gave one."""
+    """One line naming the template file:line (the user's path) and, for a nil pointer,
+    the values key the template reads."""
     message = " ".join(message.replace("Error: ", "").split())
     message = message.replace(" Use --debug flag to render out invalid YAML", "")
+    nil = _NIL_VALUE.search(message)
     m = _TEMPLATE_POS.search(message)
     if m:
         tfile = Path(chart_dir, *Path(m.group(1)).parts[1:])
         tail = message[m.end() :].lstrip(": ")
+        if nil:
+            key = nil.group(1)[len(".Values.") :]
+            parent = key.rsplit(".", 1)[0] if "." in key else key
+            tail = (
+                f"reads the value `{key}`, but `{parent}` is not set in values.yaml "
+                f"or the values given (nil pointer)"
+            )
         tail = re.sub(r"^executing \"[^\"]*\" at <[^>]*>: ", "", tail)
         return RenderError(f"{_describe(chart_dir, values)}: {tfile}:{m.group(2)}: {tail}")
     return RenderError(f"{_describe(chart_dir, values)}: {message}")
+
+
+@dataclass
+class RenderOptions:
+    """What ``helm install``/``helm template`` take besides the chart: values files,
+    ``--set``/``--set-string`` expressions, release name, namespace, Kubernetes version.
+
+    The release defaults to the chart's name (``KUBEPROOF_RELEASE`` overrides), the
+    name most charts' READMEs install under (``helm install todo-chatbot ./chart``),
+    rather than ``helm template``'s ``release-name``.
+    """
+
+    values: list[str] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)
+    set_strings: list[str] = field(default_factory=list)
+    release: str | None = None
+    namespace: str = DEFAULT_NAMESPACE
+    kube_version: str | None = None
+
+    def release_for(self, chart_dir: str) -> str:
+        return self.release or os.environ.get("KUBEPROOF_RELEASE") or chart_info(chart_dir).name
+
+
+def set_overrides(sets: list[str], set_strings: list[str]) -> dict[str, Any]:
+    """``--set`` then ``--set-string`` expressions merged in helm's order, parsed by helm's
+    own strvals parser (helm-python-sdk)."""
+    if not sets and not set_strings:
+        return {}
+    try:
+        import helm_python as helm
+    except (ImportError, OSError) as err:
+        raise RenderError(f"helm-python-sdk unavailable to parse --set: {err}") from err
+    merged: dict[str, Any] = {}
+    for flag, parse, exprs in (
+        ("--set", helm.parse_set_string, sets),
+        ("--set-string", helm.parse_set_string_values, set_strings),
+    ):
+        for expr in exprs:
+            try:
+                merged = deep_merge(merged, parse(expr))
+            except helm.HelmError as err:
+                raise InputError(f"{flag} {expr}: {err}") from err
+    return merged
 
 
 def render_cli(
     chart_dir: str,
     values: list[str],
     release: str,
-    namespace: str = "default",
+    namespace: str = DEFAULT_NAMESPACE,
     kube_version: str | None = None,
+    sets: list[str] | None = None,
+    set_strings: list[str] | None = None,
 ) -> str:
     """``helm template`` output (the reference renderer)."""
     helm = shutil.which("helm")
@@ -92,6 +150,9 @@ def render_cli(
     cmd = [helm, "template", release, chart_dir, "--namespace", namespace]
     for v in values:
         cmd += ["--values", v]
+    for flag, exprs in (("--set", sets or []), ("--set-string", set_strings or [])):
+        for expr in exprs:
+            cmd += [flag, expr]
     if kube_version:
         cmd += ["--kube-version", kube_version]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -101,14 +162,18 @@ def render_cli(
 
 
 def render_inprocess(
-    chart_dir: str, values: list[str], release: str, namespace: str = "default"
+    chart_dir: str,
+    values: list[str],
+    release: str,
+    namespace: str = DEFAULT_NAMESPACE,
+    overrides: dict[str, Any] | None = None,
 ) -> str:
     """The same stream ``helm template`` prints, rendered in-process by helm-python-sdk."""
     try:
         import helm_python as helm
     except (ImportError, OSError) as err:  # the native library may be missing
         raise RenderError(f"helm-python-sdk unavailable: {err}") from err
-    user_values = read_values(values)
+    user_values = deep_merge(read_values(values), overrides or {})
     try:
         with helm.Chart.load(chart_dir) as chart:
             chart.validate_schema(chart.merge_values(user_values))
@@ -136,22 +201,37 @@ def render_chart(
     values: list[str],
     *,
     release: str | None = None,
-    namespace: str = "default",
+    namespace: str = DEFAULT_NAMESPACE,
     profile: str | None = None,
     renderer: str | None = None,
+    sets: list[str] | None = None,
+    set_strings: list[str] | None = None,
+    kube_version: str | None = None,
 ) -> list[K8sObject]:
-    """The chart's objects rendered with ``values``, each with its template file and line."""
+    """The chart's objects rendered with ``values``, each with its template file and line.
+
+    Before rendering, the chart is read for what makes helm render something else
+    than the user thinks (a ``.helmignore`` that hides the chart, a dependency not
+    vendored): those raise RenderError naming the cause.
+    """
+    from .chartcheck import chart_problems
+
     if not Path(chart_dir, "Chart.yaml").is_file():
         raise InputError(f"{chart_dir} is not a chart (no Chart.yaml)")
     for v in values:
         if not Path(v).is_file():
             raise InputError(f"values file not found: {v}")
-    release = release or os.environ.get("KUBEPROOF_RELEASE") or chart_info(chart_dir).name
+    blocking = [p for p in chart_problems(chart_dir) if p.blocking]
+    if blocking:
+        raise RenderError(f"{_describe(chart_dir, values)}: {blocking[0].message}")
+    opts = RenderOptions(values, sets or [], set_strings or [], release, namespace, kube_version)
+    release = opts.release_for(chart_dir)
     renderer = renderer or renderer_choice()
     if renderer == "cli":
-        text = render_cli(chart_dir, values, release, namespace)
+        text = render_cli(chart_dir, values, release, namespace, kube_version, sets, set_strings)
     else:
-        text = render_inprocess(chart_dir, values, release, namespace)
+        overrides = set_overrides(opts.sets, opts.set_strings)
+        text = render_inprocess(chart_dir, values, release, namespace, overrides)
     label = _describe(chart_dir, values)
     try:
         objects = load_manifests(text, label, chart_dir=chart_dir, profile=profile)

@@ -16,6 +16,8 @@ def as_dict(result: Result) -> dict[str, Any]:
             "dockerfiles": result.dockerfiles,
             "rules": len(result.applied),
         },
+        **result.context,  # release, discovery (what matched what), skipped rules and why
+        **({"problems": result.problems} if result.problems else {}),
     }
 
 

@@ -17,6 +17,13 @@ def render_text(result: Result, out: IO[str], *, color: bool | None = None) -> N
     console = Console(
         file=out, force_terminal=color, no_color=color is False, highlight=False, soft_wrap=True
     )
+    release = result.context.get("release")
+    if release:
+        how = " (the chart's name: --release to change)" if release.get("default") else ""
+        console.print(
+            f"[dim]release {escape(release['name'])}{escape(how)}, "
+            f"namespace {escape(release['namespace'])}[/]"
+        )
     groups: dict[str, list] = {}
     for f in sort_findings(result.findings):
         groups.setdefault(

@@ -35,6 +35,44 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="rules directory (env KUBEPROOF_POLICIES); default: ./policies",
     )
+    # rendering as `kubeproof check` (and helm install) takes it; distinct from the smoke
+    # tier's --release/--namespace, which name an already deployed release
+    for flag, env, many, what in (
+        ("values", "KUBEPROOF_VALUES", True, "extra values file (as helm -f)"),
+        ("set", "KUBEPROOF_SET", True, "K=V (as helm --set)"),
+        ("set-string", "KUBEPROOF_SET_STRING", True, "K=V (as helm --set-string)"),
+        ("release", "KUBEPROOF_RELEASE", False, "release name to render with (default: chart's)"),
+        ("namespace", "KUBEPROOF_NAMESPACE", False, "namespace to render into (default: default)"),
+        ("kube-version", "KUBEPROOF_KUBE_VERSION", False, "Kubernetes version X.Y"),
+    ):
+        group.addoption(
+            f"--kubeproof-{flag}",
+            action="append" if many else "store",
+            default=None,
+            metavar="VALUE",
+            help=f"{what} (env {env}{', comma separated' if many else ''})",
+        )
+
+
+def render_options(config: pytest.Config) -> dict[str, Any]:
+    """The api Inputs fields the --kubeproof-* render options (or their env vars) set."""
+    out: dict[str, Any] = {}
+    for flag, env, field in (
+        ("values", "KUBEPROOF_VALUES", "values"),
+        ("set", "KUBEPROOF_SET", "sets"),
+        ("set-string", "KUBEPROOF_SET_STRING", "set_strings"),
+        ("release", "KUBEPROOF_RELEASE", "release"),
+        ("namespace", "KUBEPROOF_NAMESPACE", "namespace"),
+        ("kube-version", "KUBEPROOF_KUBE_VERSION", "kube_version"),
+    ):
+        value = config.getoption(f"--kubeproof-{flag}")
+        if value is None and os.environ.get(env):
+            value = os.environ[env]
+            if field in ("values", "sets", "set_strings"):
+                value = [v for v in value.split(",") if v]
+        if value is not None:
+            out[field] = value
+    return out
 
 
 def selected_profiles(config: pytest.Config) -> list[str] | None:
@@ -93,7 +131,12 @@ class ProfileCollector(pytest.Collector):
 
         root = Path(self.cfg_path).parent
         policies = self.config.getoption("--kubeproof-policies") or str(root / "policies")
-        inp = Inputs(config=self.cfg_path, profile=self.profile, policies=policies)
+        inp = Inputs(
+            config=self.cfg_path,
+            profile=self.profile,
+            policies=policies,
+            **render_options(self.config),
+        )
         cwd = os.getcwd()
         try:
             os.chdir(root)  # findings name files relative to the app's root

@@ -1,0 +1,148 @@
+"""Render like ``helm install`` does (--set, --set-string, --release, --namespace), name the
+cause when it cannot (.helmignore traps, unvendored dependencies, undefined values), and
+never lose the other checks when a render fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from kubeproof.testing.environment import require
+
+from .charts import rules_of, run_json, write_chart
+
+RENDERERS = ("inprocess", "cli")
+
+CM = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-settings
+  namespace: {{ .Release.Namespace }}
+data:
+  replicas: {{ .Values.count | quote }}
+  kind: {{ kindOf .Values.count | quote }}
+"""
+
+ROOT_DOCKERFILE = 'FROM python:3.11-slim\nCMD ["python", "-m", "http.server"]\n'
+
+
+@pytest.fixture
+def dockerfile(tmp_path):
+    path = tmp_path / "Dockerfile"
+    path.write_text(ROOT_DOCKERFILE)  # no USER: dockerfile-user-nonroot fires
+    return str(path)
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_set_set_string_release_and_namespace_reach_the_templates(capsys, tmp_path, renderer):
+    require("helm")
+    from kubeproof.api import Inputs, load_targets
+
+    chart = write_chart(tmp_path, {"cm.yaml": CM}, "count: 1\n")
+    inp = Inputs(
+        chart=str(chart),
+        sets=["count=3"],
+        release="shop",
+        namespace="team-a",
+        renderer=renderer,
+        no_config=True,
+    )
+    (target,) = load_targets(inp, None)
+    (cm,) = target.objects
+    assert (cm.name, cm.namespace) == ("shop-settings", "team-a")
+    assert cm.data["data"] == {
+        "replicas": "3",
+        "kind": "int64" if renderer == "cli" else cm.data["data"]["kind"],
+    }
+    inp.sets, inp.set_strings = ["count=3"], ["count=007"]  # --set-string wins, stays a string
+    (target,) = load_targets(inp, None)
+    assert target.objects[0].data["data"] == {"replicas": "007", "kind": "string"}
+
+
+def test_default_release_is_the_chart_name_and_the_report_says_so(capsys, tmp_path):
+    chart = write_chart(tmp_path, {"cm.yaml": CM}, "count: 1\n", name="todo-team")
+    code, report, _ = run_json(capsys, "--chart", str(chart), "--no-config")
+    assert code != 2
+    assert report["release"] == {"name": "todo-team", "namespace": "default", "default": True}
+    _code, report, _ = run_json(capsys, "--chart", str(chart), "--no-config", "--release", "r1")
+    assert report["release"]["name"] == "r1" and report["release"]["default"] is False
+
+
+def test_bad_set_expression_is_one_line_exit_2(capsys, tmp_path):
+    chart = write_chart(tmp_path, {"cm.yaml": CM}, "count: 1\n")
+    code, _, err = run_json(capsys, "--chart", str(chart), "--no-config", "--set", "justakey")
+    assert code == 2 and err.count("\n") == 1
+    assert '--set justakey: key "justakey" has no value' in err
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_helmignore_negation_is_named_and_dockerfile_rules_still_run(
+    capsys, tmp_path, dockerfile, renderer
+):
+    require("helm")
+    chart = write_chart(tmp_path, {"cm.yaml": CM}, "count: 1\n")
+    (chart / ".helmignore").write_text("# docs\n*.md\n!README.md\n")
+    code, report, err = run_json(
+        capsys,
+        "--chart",
+        str(chart),
+        "--dockerfile",
+        dockerfile,
+        "--no-config",
+        "--renderer",
+        renderer,
+    )
+    assert code == 2
+    assert f"{chart / '.helmignore'}:3: `!README.md` makes helm ignore every file" in err
+    rules = rules_of(report)
+    assert "chart-render" in rules and "dockerfile-user-nonroot" in rules
+    (render,) = [f for f in report["findings"] if f["rule"] == "chart-render"]
+    assert render["file"].endswith(".helmignore") and render["line"] == 3
+
+
+def test_helmignore_hiding_templates_tests_is_a_warning_and_rendering_goes_on(capsys, tmp_path):
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n"
+        "    helm.sh/hook: test\nspec:\n  containers: []\n"
+    )
+    chart = write_chart(tmp_path, {"cm.yaml": CM, "tests/t.yaml": pod}, "count: 1\n")
+    (chart / ".helmignore").write_text(".git/\ntests/\n")
+    code, report, _ = run_json(capsys, "--chart", str(chart), "--no-config")
+    (hit,) = [f for f in report["findings"] if f["rule"] == "helmignore-hides-tests"]
+    assert hit["severity"] == "warning" and hit["line"] == 2
+    assert report["checked"]["objects"] == 1  # the ConfigMap; the test pod is hidden
+    assert code != 2
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_unvendored_dependency_says_run_helm_dependency_build(capsys, tmp_path, renderer):
+    require("helm")
+    chart = write_chart(tmp_path, {"cm.yaml": CM}, "count: 1\n")
+    (chart / "Chart.yaml").write_text(
+        (chart / "Chart.yaml").read_text()
+        + "dependencies:\n- name: postgresql\n  version: 12.1.0\n"
+        "  repository: https://charts.example.org\n"
+    )
+    code, _report, err = run_json(
+        capsys, "--chart", str(chart), "--no-config", "--renderer", renderer
+    )
+    assert code == 2
+    assert f"{chart / 'Chart.yaml'}:6: the dependency postgresql" in err
+    assert f"run `helm dependency build {chart}`" in err
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_undefined_value_names_template_line_and_key(capsys, tmp_path, renderer):
+    require("helm")
+    dep = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
+        "{{- if not .Values.frontend.autoscaling.enabled }}\ndata: {x: y}\n{{- end }}\n"
+    )
+    chart = write_chart(tmp_path, {"web/deploy.yaml": dep}, "frontend:\n  image: x\n")
+    code, _report, err = run_json(
+        capsys, "--chart", str(chart), "--no-config", "--renderer", renderer
+    )
+    assert code == 2
+    assert f"{chart / 'templates' / 'web' / 'deploy.yaml'}:10: reads the value " in err
+    assert "`frontend.autoscaling.enabled`, but `frontend.autoscaling` is not set" in err
+    assert err.count("templates/web/deploy.yaml") == 1  # the user's path only, once
