@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from .model import DEFAULT_KUBE_VERSION, Dockerfile, Finding, K8sObject, Result,
 
 @dataclass
 class Inputs:
-    """What to check, as the CLI contract names it."""
+    """What to check, as the CLI contract names it (never read from the environment)."""
 
     chart: str | None = None
     values: list[str] = field(default_factory=list)
@@ -25,9 +24,7 @@ class Inputs:
     dockerfiles: list[str] = field(default_factory=list)
     policies: str | None = None
     config: str | None = None
-    kube_version: str = field(
-        default_factory=lambda: os.environ.get("KUBEPROOF_KUBE_VERSION", DEFAULT_KUBE_VERSION)
-    )
+    kube_version: str = DEFAULT_KUBE_VERSION
     renderer: str | None = None
     release: str | None = None
     no_config: bool = False

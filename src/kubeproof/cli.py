@@ -38,14 +38,13 @@ def add_input_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--release",
         metavar="NAME",
-        default=os.environ.get("KUBEPROOF_RELEASE"),
+        # no environment default: KUBEPROOF_RELEASE names the smoke tier's deployed release
         help="release name to render with (default: the chart's name)",
     )
     p.add_argument(
         "--namespace",
         "-n",
         metavar="NS",
-        default=os.environ.get("KUBEPROOF_NAMESPACE"),
         help="namespace to render into (default: default)",
     )
     p.add_argument(

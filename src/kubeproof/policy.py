@@ -162,10 +162,16 @@ def load_rules(policies_dir: str) -> list[Rule]:
 
 
 def default_policies_dir() -> str:
-    """``./policies`` when present, else the source checkout's, else the packaged rules."""
-    if Path("policies").is_dir():
-        return "policies"
-    checkout = Path(__file__).resolve().parents[2] / "policies"  # a source checkout
-    if checkout.is_dir():
-        return str(checkout)
-    return str(Path(__file__).parent / "data" / "policies")
+    """The built-in rules: ``policies/`` of a source checkout, else the wheel's copy.
+
+    The repository holds them once, in ``policies/``; the wheel carries them as
+    ``kubeproof/data/policies`` (see ``[tool.hatch.build.targets.wheel]``). A
+    ``policies/`` folder in the working directory is not read unless passed as
+    ``--policies``: it may hold another tool's rules.
+    """
+    package = Path(__file__).resolve().parent
+    if package.parent.name == "src":  # a source checkout (or an editable install of one)
+        checkout = package.parent.parent / "policies"
+        if checkout.is_dir():
+            return str(checkout)
+    return str(package / "data" / "policies")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -96,7 +95,7 @@ class RenderOptions:
     """What ``helm install``/``helm template`` take besides the chart: values files,
     ``--set``/``--set-string`` expressions, release name, namespace, Kubernetes version.
 
-    The release defaults to the chart's name (``KUBEPROOF_RELEASE`` overrides), the
+    The release defaults to the chart's name, the
     name most charts' READMEs install under (``helm install todo-chatbot ./chart``),
     rather than ``helm template``'s ``release-name``.
     """
@@ -109,7 +108,7 @@ class RenderOptions:
     kube_version: str | None = None
 
     def release_for(self, chart_dir: str) -> str:
-        return self.release or os.environ.get("KUBEPROOF_RELEASE") or chart_info(chart_dir).name
+        return self.release or chart_info(chart_dir).name
 
 
 def set_overrides(sets: list[str], set_strings: list[str]) -> dict[str, Any]:
@@ -191,11 +190,6 @@ def render_inprocess(
     return "".join(parts)
 
 
-def renderer_choice() -> str:
-    """``inprocess`` (default when helm-python-sdk loads) or ``cli`` (KUBEPROOF_RENDERER)."""
-    return os.environ.get("KUBEPROOF_RENDERER", DEFAULT_RENDERER)
-
-
 def render_chart(
     chart_dir: str,
     values: list[str],
@@ -212,7 +206,10 @@ def render_chart(
 
     Before rendering, the chart is read for what makes helm render something else
     than the user thinks (a ``.helmignore`` that hides the chart, a dependency not
-    vendored): those raise RenderError naming the cause.
+    vendored): those raise RenderError naming the cause. ``renderer`` defaults to
+    ``DEFAULT_RENDERER`` (``inprocess``: helm-python-sdk); ``cli`` runs ``helm template``.
+    Nothing here reads the environment: the CLI and the pytest plugins turn variables
+    into arguments.
     """
     from .chartcheck import chart_problems
 
@@ -226,8 +223,7 @@ def render_chart(
         raise RenderError(f"{_describe(chart_dir, values)}: {blocking[0].message}")
     opts = RenderOptions(values, sets or [], set_strings or [], release, namespace, kube_version)
     release = opts.release_for(chart_dir)
-    renderer = renderer or renderer_choice()
-    if renderer == "cli":
+    if (renderer or DEFAULT_RENDERER) == "cli":
         text = render_cli(chart_dir, values, release, namespace, kube_version, sets, set_strings)
     else:
         overrides = set_overrides(opts.sets, opts.set_strings)

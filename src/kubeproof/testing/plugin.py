@@ -33,16 +33,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--kubeproof-policies",
         default=os.environ.get("KUBEPROOF_POLICIES"),
         metavar="DIR",
-        help="rules directory (env KUBEPROOF_POLICIES); default: ./policies",
+        help="rules directory (env KUBEPROOF_POLICIES); default: the built-in rules",
     )
     # rendering as `kubeproof check` (and helm install) takes it; distinct from the smoke
-    # tier's --release/--namespace, which name an already deployed release
+    # tier's --release/--namespace (KUBEPROOF_RELEASE/KUBEPROOF_NAMESPACE), which name an
+    # already deployed release and must not change what the static tier renders
     for flag, env, many, what in (
         ("values", "KUBEPROOF_VALUES", True, "extra values file (as helm -f)"),
         ("set", "KUBEPROOF_SET", True, "K=V (as helm --set)"),
         ("set-string", "KUBEPROOF_SET_STRING", True, "K=V (as helm --set-string)"),
-        ("release", "KUBEPROOF_RELEASE", False, "release name to render with (default: chart's)"),
-        ("namespace", "KUBEPROOF_NAMESPACE", False, "namespace to render into (default: default)"),
+        (
+            "release",
+            "KUBEPROOF_RENDER_RELEASE",
+            False,
+            "release name to render with (default: chart's)",
+        ),
+        (
+            "namespace",
+            "KUBEPROOF_RENDER_NAMESPACE",
+            False,
+            "namespace to render into (default: default)",
+        ),
         ("kube-version", "KUBEPROOF_KUBE_VERSION", False, "Kubernetes version X.Y"),
     ):
         group.addoption(
@@ -61,8 +72,8 @@ def render_options(config: pytest.Config) -> dict[str, Any]:
         ("values", "KUBEPROOF_VALUES", "values"),
         ("set", "KUBEPROOF_SET", "sets"),
         ("set-string", "KUBEPROOF_SET_STRING", "set_strings"),
-        ("release", "KUBEPROOF_RELEASE", "release"),
-        ("namespace", "KUBEPROOF_NAMESPACE", "namespace"),
+        ("release", "KUBEPROOF_RENDER_RELEASE", "release"),
+        ("namespace", "KUBEPROOF_RENDER_NAMESPACE", "namespace"),
         ("kube-version", "KUBEPROOF_KUBE_VERSION", "kube_version"),
     ):
         value = config.getoption(f"--kubeproof-{flag}")
@@ -130,7 +141,7 @@ class ProfileCollector(pytest.Collector):
         from ..errors import KubeproofError
 
         root = Path(self.cfg_path).parent
-        policies = self.config.getoption("--kubeproof-policies") or str(root / "policies")
+        policies = self.config.getoption("--kubeproof-policies")  # None: the built-in rules
         inp = Inputs(
             config=self.cfg_path,
             profile=self.profile,
