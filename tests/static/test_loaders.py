@@ -67,6 +67,70 @@ def test_ambiguous_or_broken_documents_are_errors(text, message):
         load_manifests(text, "bad.yaml")
 
 
+TRICKY = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: &name tricky
+  labels: {a: "1", b: 2, c: 2.5, d: true, e: null, f: ~, g: 0o17, h: 0x1f, i: 1_000}
+  annotations:
+    when: 2001-12-14t21:59:43.10-05:00
+    day: 2002-12-14
+    copy: *name
+data:
+  80: int key
+  true: bool key
+  1.5: float key
+  2002-12-14: date key
+  empty:
+  quoted: "007"
+  block: |
+    line one
+    line two
+  folded: >-
+    folded
+    text
+  binary: !!binary aGVsbG8=
+  tagged: !!str 42
+  inf: .inf
+  list: [1, "2", {x: y}, [a, b], null]
+  base: &base {k1: v1, k2: v2}
+  merged:
+    <<: *base
+    k2: over
+  set: !!set {a, b}
+  omap: !!omap [{a: 1}, {b: 2}]
+"""
+
+
+def test_plain_data_is_what_pyyaml_constructs_made_plain():
+    import yaml
+
+    from kubeproof.load.yamlsrc import load_plain, plain
+
+    data, _ = load_plain(TRICKY)
+    assert data == plain(yaml.load(TRICKY, Loader=yaml.SafeLoader))  # the pure-Python reference
+    assert data["data"]["80"] == "int key" and data["metadata"]["labels"]["b"] == 2
+    assert data["data"]["merged"] == {"k1": "v1", "k2": "over"}
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "first", "again"),
+    [
+        ("a:\n  b:\n    x: 1\n    y: 2\n    x: 3\n", "'x'", 3, 5),
+        ("a: &m {x: 1}\nb:\n  <<: *m\n  y: 1\n  y: 2\n", "'y'", 4, 5),
+        ("kind: X\ndata:\n  1: one\n  true: also one to YAML 1.1\n", "True", 3, 4),
+    ],
+)
+def test_duplicate_keys_at_any_depth_name_both_lines(text, key, first, again):
+    with pytest.raises(
+        InputError,
+        match=rf"line {again}: found duplicate key {key} "
+        rf"\(first at line {first}\)",
+    ):
+        load_manifests(text, "dup.yaml")
+
+
 def test_empty_documents_and_comments_are_skipped():
     assert load_manifests("---\n# only a comment\n---\n\n", "x.yaml") == []
 

@@ -1,7 +1,22 @@
-"""YAML with provenance: each key's line from the composed node tree.
+"""YAML with provenance: plain data at libyaml's speed, each key's line when asked.
 
-libyaml's C composer (PyYAML) keeps node marks at a fraction of ruamel.yaml's
-round-trip cost (measured: ~40x on a rendered chart), so it is the loader here.
+Loading: libyaml's C parser and composer (PyYAML's ``CSafeLoader``) build the node
+tree; a lean constructor turns it straight into plain dicts, lists, strings and
+numbers (what the rules evaluate and JSON can hold), and a scalar's implicit tag is
+resolved once per distinct value. Anything unusual (merge keys ``<<``, explicit or
+non-string tags, timestamps, complex keys) goes through PyYAML's own SafeConstructor,
+so the result is what ``plain(yaml.load(...))`` gives, only faster.
+
+Locating: no node tree is kept. An object remembers its document's text, and the
+first call of ``obj.lines(path)`` composes that one document again and walks the
+path (the same composer, so the same lines): only objects with findings pay for it.
+
+Duplicate keys: a mapping whose dict ends up with fewer keys than its node has
+pairs is checked by ``_duplicate_keys``, which names each repeated key with the
+lines of its first and repeated occurrence; the loader raises on the first. To
+report them as warnings instead, collect that list in ``_check_duplicates`` (the
+only caller) rather than raising: every mapping, fast path or PyYAML's, goes
+through it.
 """
 
 from __future__ import annotations
@@ -10,46 +25,143 @@ import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import InputError
 from ..model import K8sObject
 
 _DOC_START = re.compile(r"^---(\s|$)")
 _SOURCE = re.compile(r"^#\s*Source:\s*(\S+)")
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_CONTENT = re.compile(r"^[ \t]*[^\s#]", re.M)  # a line that is not blank or a comment
+_TAG_CACHE_MAX = 200_000
 
 
 @cache
 def _loader_class() -> Any:
-    """libyaml's C composer (fast, keeps node marks) with duplicate keys as errors."""
+    """libyaml's C composer with a memoised resolver and a constructor to plain data."""
     import yaml
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+    from yaml.resolver import BaseResolver
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    tags: dict[str, str] = {}  # plain scalar -> implicit tag (SafeLoader's resolvers are fixed)
 
     class Loader(base):  # type: ignore[misc, valid-type]
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            if kind is ScalarNode:
+                if not implicit[0]:
+                    return _STR
+                tag = tags.get(value)
+                if tag is None:
+                    if len(tags) > _TAG_CACHE_MAX:
+                        tags.clear()
+                    tag = tags[value] = BaseResolver.resolve(self, kind, value, implicit)
+                return tag
+            return _MAP if kind is MappingNode else _SEQ
+
+        native: ClassVar[dict[str, Any]] = {  # tags whose value is already plain
+            "tag:yaml.org,2002:int": base.construct_yaml_int,
+            "tag:yaml.org,2002:bool": base.construct_yaml_bool,
+            "tag:yaml.org,2002:null": base.construct_yaml_null,
+        }
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            pass  # no path resolvers: nothing to track
+
+        def ascend_resolver(self) -> None:
+            pass
+
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            seen: dict[Any, Any] = {}
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
-                    raise yaml.constructor.ConstructorError(
-                        "while constructing a mapping",
-                        node.start_mark,
-                        f"found duplicate key {key!r} (first at line {seen[key] + 1})",
-                        key_node.start_mark,
-                    )
-                seen[key] = key_node.start_mark.line
+            _check_duplicates(self, node)
             return super().construct_mapping(node, deep=deep)
+
+        def plain(self, node: Any) -> Any:
+            """The node as plain data: ``plain(self.construct_document(node))``, faster."""
+            cls = type(node)
+            if cls is ScalarNode:
+                tag = node.tag
+                if tag == _STR:
+                    return node.value
+                native = self.native.get(tag)
+                if native is not None:
+                    return native(self, node)
+            elif cls is MappingNode and node.tag == _MAP:
+                out = {}
+                other_keys = False  # 1 and true are one key to PyYAML, two once str()
+                for k, v in node.value:
+                    if type(k) is ScalarNode and k.tag == _STR:
+                        out[k.value] = self.plain(v)
+                    elif k.tag == _MERGE or type(k) is not ScalarNode:
+                        return self._slow(node)
+                    else:
+                        out[str(self.construct_object(k))] = self.plain(v)
+                        other_keys = True
+                if other_keys or len(out) != len(node.value):
+                    _check_duplicates(self, node)
+                return out
+            elif cls is SequenceNode and node.tag == _SEQ:
+                return [self.plain(v) for v in node.value]
+            return self._slow(node)
+
+        def _slow(self, node: Any) -> Any:
+            data = self.construct_object(node, deep=True)
+            self.constructed_objects, self.recursive_objects = {}, {}
+            return plain(data)
 
     return Loader
 
 
-def parse_yaml(text: str) -> tuple[Any, Any]:
-    """(data, root node) of one YAML document; raises yaml.YAMLError."""
+def _duplicate_keys(loader: Any, node: Any) -> list[tuple[Any, int, Any]]:
+    """(key, 0-based line of its first occurrence, repeated key node) for each key a
+    mapping node repeats (merge keys aside)."""
+    seen: dict[Any, int] = {}
+    found = []
+    for key_node, _ in node.value:
+        if key_node.tag == _MERGE:
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.get(key)
+        except TypeError:  # an unhashable (complex) key: PyYAML reports it
+            continue
+        if first is not None:
+            found.append((key, first, key_node))
+        else:
+            seen[key] = key_node.start_mark.line
+    return found
+
+
+def _check_duplicates(loader: Any, node: Any) -> None:
+    """Duplicate keys are errors: the object would silently keep only the last value."""
+    import yaml
+
+    for key, first, key_node in _duplicate_keys(loader, node):
+        raise yaml.constructor.ConstructorError(
+            "while constructing a mapping",
+            node.start_mark,
+            f"found duplicate key {key!r} (first at line {first + 1})",
+            key_node.start_mark,
+        )
+
+
+def load_plain(text: str) -> tuple[Any, Any]:
+    """(plain data, root node) of one YAML document; raises yaml.YAMLError.
+
+    Keep the node only as long as its marks are needed: the data holds no
+    reference to it."""
     loader = _loader_class()(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        try:
+            data = loader.plain(node) if node is not None else None
+        except RecursionError as err:
+            import yaml
+
+            raise yaml.YAMLError("a recursive alias or nesting too deep to load") from err
     finally:
         loader.dispose()
     return data, node
@@ -81,8 +193,28 @@ def line_finder(root: Any, offset: int) -> Callable[[tuple[Any, ...]], int]:
     return find
 
 
+class LazyLines:
+    """``line_finder`` of one document, composed again on the first call only."""
+
+    __slots__ = ("_find", "offset", "text")
+
+    def __init__(self, text: str, offset: int) -> None:
+        self.text, self.offset = text, offset
+        self._find: Callable[[tuple[Any, ...]], int] | None = None
+
+    def __call__(self, path: tuple[Any, ...]) -> int:
+        if self._find is None:
+            loader = _loader_class()(self.text)
+            try:
+                root = loader.get_single_node()
+            finally:
+                loader.dispose()
+            self._find = line_finder(root, self.offset)
+        return self._find(path)
+
+
 def plain(node: Any) -> Any:
-    """A CommentedMap/Seq tree as plain dicts and lists (faster to evaluate, JSON-safe)."""
+    """A constructed YAML tree as plain dicts and lists (faster to evaluate, JSON-safe)."""
     if isinstance(node, dict):
         return {str(k): plain(v) for k, v in node.items()}
     if isinstance(node, list):
@@ -119,16 +251,17 @@ def split_documents(text: str) -> list[tuple[int, str | None, str]]:
 
 
 def load_yaml_mapping(text: str, file: str) -> tuple[dict[str, Any], Callable]:
-    """One YAML mapping (Chart.yaml, kubeproof.yaml, a policy) with its line finder."""
+    """One YAML mapping (Chart.yaml, kubeproof.yaml, a policy) as plain data, with its
+    line finder."""
     from yaml import YAMLError
 
     try:
-        data, node = parse_yaml(text)
+        data, _ = load_plain(text)
     except YAMLError as err:
         raise InputError(f"{file}: {_yaml_error(err)}") from err
     if not isinstance(data, dict):
         raise InputError(f"{file}: expected a mapping at the top level")
-    return data, line_finder(node, 0)
+    return data, LazyLines(text, 0)
 
 
 def _yaml_error(err: Exception, offset: int = 0) -> str:
@@ -152,12 +285,10 @@ def load_manifests(
 
     objects: list[K8sObject] = []
     for offset, source, doc in split_documents(text):
-        if not doc.strip() or all(
-            not ln.strip() or ln.lstrip().startswith("#") for ln in doc.splitlines()
-        ):
+        if not _CONTENT.search(doc):
             continue
         try:
-            data, root = parse_yaml(doc)
+            data, root = load_plain(doc)
         except YAMLError as err:
             where = _template_file(source, chart_dir) or file
             raise InputError(f"{where}: {_yaml_error(err, offset)}") from err
@@ -170,18 +301,19 @@ def load_manifests(
         items = [(data, ())]
         if data.get("kind") == "List" and isinstance(data.get("items"), list):
             items = [(item, ("items", i)) for i, item in enumerate(data["items"])]
-        finder = line_finder(root, offset)
+        first_line = line_finder(root, offset)  # only where each object starts
+        lazy = LazyLines(doc, offset)
         for node, prefix in items:
             if not isinstance(node, dict):
                 raise InputError(f"{file}:{offset + 1}: list item is not a mapping")
             obj = K8sObject(
-                data=plain(node),
+                data=node,
                 file=file,
-                line=finder(prefix),
+                line=first_line(prefix),
                 template=source,
                 profile=profile,
             )
-            obj.lines = _prefixed(finder, prefix)
+            obj.lines = _prefixed(lazy, prefix)
             tfile = _template_file(source, chart_dir)
             if tfile is not None:
                 ttext = (template_texts or {}).get(tfile)
