@@ -179,6 +179,11 @@ def render_must_fail(values: dict[str, Any]) -> list[str]:
         and fe.get("nodePort") == be.get("nodePort")
     ):
         reasons.append("frontend.service.nodePort and backend.service.nodePort")
+    secret = values["backend"]["secret"]
+    if values["backend"]["replicaCount"] > 1 and not secret["existingSecret"]:
+        for value in ("betterAuthSecret", "databaseUrl"):
+            if secret[value] in ("", "CHANGE_ME", "changeme", "change-me"):
+                reasons.append(f"backend.secret.{value} is a placeholder")
     return reasons
 
 

@@ -6,6 +6,7 @@ prove the chart even if the policy engine itself were wrong.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -198,6 +199,14 @@ def test_config_change_rolls_the_pods():
             "backend.service.nodePort=30080",
             "frontend.service.nodePort and backend.service.nodePort",
         ),
+        (
+            "backend.replicaCount=2",
+            "backend.replicaCount is 2 but backend.secret.betterAuthSecret is a placeholder",
+        ),
+        (
+            "backend.replicaCount=2",
+            "backend.replicaCount is 2 but backend.secret.databaseUrl is a placeholder",
+        ),
     ],
 )
 def test_wrong_value_fails_the_render_naming_it(override, named):
@@ -236,6 +245,33 @@ def test_one_object_per_template_file_under_its_component():
         text = template.read_text()
         assert text.count("\nkind: ") + text.startswith("kind: ") == 1, template
         assert template.parent.name in {*COMPONENTS, "tests"}, template
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["backend.secret.existingSecret=todo-backend-secret"],
+        [
+            "backend.secret.betterAuthSecret=" + "s" * 48,
+            "backend.secret.databaseUrl=postgresql://db/x",
+        ],
+    ],
+)
+def test_several_backend_replicas_render_with_real_secrets(values):
+    args = ["-f", str(ROOT / PROFILES["minikube"]), "--set", "backend.replicaCount=2"]
+    for value in values:
+        args += ["--set", value]
+    result = helm_template(*args)
+    assert result.returncode == 0, result.stderr
+
+
+def test_chart_defaults_render_deterministically():
+    """No random values in templates: two renders of the defaults are byte-identical."""
+    first, second = (helm_template("-f", str(ROOT / PROFILES["minikube"])) for _ in range(2))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    templates = "".join(p.read_text() for p in (CHART / "templates").rglob("*") if p.is_file())
+    assert not re.findall(r"\b(rand[A-Z]\w*|uuidv4|now|lookup)\b", templates)
 
 
 @profiles

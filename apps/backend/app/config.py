@@ -31,7 +31,37 @@ class ConfigError(ValueError):
 
 
 def _default_database_url() -> str:
+    """A SQLite file in the temporary directory (the chart mounts a writable volume there)."""
     return f"sqlite:///{Path(tempfile.gettempdir()) / 'todo-backend.db'}"
+
+
+def database_url_from(raw: str) -> str:
+    """The URL SQLAlchemy connects to, from a DATABASE_URL value.
+
+    A placeholder (the chart's committed CHANGE_ME) or nothing falls back, loudly, to
+    SQLite on the writable temporary directory, as placeholder auth and OpenAI values
+    do; a value that is no database URL is a ConfigError that never echoes it (it
+    may hold a password).
+    """
+    url = raw.strip()
+    if url in PLACEHOLDERS:
+        fallback = _default_database_url()
+        log.warning(
+            "DATABASE_URL is %s: using SQLite at %s instead; data lives only as long as "
+            "this pod and is not shared between replicas. Set a PostgreSQL URL "
+            "(backend.secret.databaseUrl or existingSecret) to keep it",
+            "a placeholder" if url else "not set",
+            fallback.removeprefix("sqlite:///"),
+        )
+        return fallback
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else None
+    if scheme not in ("postgres", "postgresql", "sqlite"):
+        raise ConfigError(
+            "DATABASE_URL is not a postgresql:// or sqlite:// URL"
+            + (f" (its scheme is {scheme!r})" if scheme else "")
+            + "; set a PostgreSQL connection string (postgresql://user:password@host:5432/db)"
+        )
+    return normalise_database_url(url)
 
 
 def normalise_database_url(url: str) -> str:
@@ -88,9 +118,7 @@ class Settings:
             )
         key = env.get("OPENAI_API_KEY", "").strip()
         return cls(
-            database_url=normalise_database_url(
-                env.get("DATABASE_URL", "").strip() or _default_database_url()
-            ),
+            database_url=database_url_from(env.get("DATABASE_URL", "")),
             auth_secret=secret,
             jwt_algorithm=algorithm,
             jwt_expiration_days=days,

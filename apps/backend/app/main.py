@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from . import __version__
 from .agent import OpenAIAgent, chat
-from .config import Settings
+from .config import ConfigError, Settings
 from .db import create_tables, database_answers, make_engine
 from .models import (
     ChatRequest,
@@ -53,7 +53,12 @@ def _explain(exc: RequestValidationError) -> str:
 def create_app(
     settings: Settings | None = None, openai_transport: httpx.BaseTransport | None = None
 ) -> FastAPI:
-    settings = settings or Settings.from_env()
+    if settings is None:
+        try:
+            settings = Settings.from_env()
+        except ConfigError as exc:  # a wrong setting: one line, no traceback
+            log.critical("todo-backend cannot start: %s", exc)
+            raise SystemExit(2) from None
     engine = make_engine(settings.database_url)
     openai = (
         OpenAIAgent(

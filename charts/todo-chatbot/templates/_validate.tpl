@@ -1,5 +1,6 @@
 {{/*
-What values.schema.json cannot say. Every message is collected first, then one
+What values.schema.json cannot say (requests above limits, equal NodePorts,
+several backend replicas on placeholder secrets). Every message is collected first, then one
 `fail` names them all, so a user fixes every wrong value in one go.
 Included by each Deployment: the render stops before any object is written.
 */}}
@@ -12,6 +13,16 @@ Included by each Deployment: the render stops before any object is written.
 {{- $backend := .Values.backend.service -}}
 {{- if and (eq $frontend.type "NodePort") (eq $backend.type "NodePort") $frontend.nodePort (eq (toString $frontend.nodePort) (toString $backend.nodePort)) }}
 {{- $messages = append $messages (printf "frontend.service.nodePort and backend.service.nodePort are both %v: a NodePort is unique across the cluster" $frontend.nodePort) }}
+{{- end }}
+{{- /* The backend reads a placeholder as "unset": a random signing key and SQLite in the pod. */}}
+{{- $secret := .Values.backend.secret -}}
+{{- $perReplica := dict "betterAuthSecret" "sign tokens with its own random key, so a token from one pod fails on another" "databaseUrl" "keep its own SQLite database" -}}
+{{- if and (gt (int .Values.backend.replicaCount) 1) (not $secret.existingSecret) }}
+{{- range $value, $consequence := $perReplica }}
+{{- if has (toString (index $secret $value)) (list "" "CHANGE_ME" "changeme" "change-me") }}
+{{- $messages = append $messages (printf "backend.replicaCount is %v but backend.secret.%s is a placeholder: each replica would %s; set backend.secret.%s or backend.secret.existingSecret" $.Values.backend.replicaCount $value $consequence $value) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- if $messages }}
 {{- fail (printf "invalid values:\n%s" (join "\n" $messages)) }}
