@@ -25,12 +25,14 @@ REPO="$(cd "$HERE/../.." && pwd)"
 KUBE_VERSION="${KUBE_VERSION:-v1.34.4}"
 COREDNS_VERSION="${COREDNS_VERSION:-v1.12.4}"
 CACHE="${KUBEPROOF_CACHE:-/var/cache/kubeproof}"
-STATE=/var/lib/kubeproof-cluster
-LOGS=/var/log/kubeproof-cluster
-RUN=/run/kubeproof-cluster
+# shellcheck source=scripts/cluster/paths.env
+. "$HERE/paths.env"  # state, log and run directories, shared with the Python harness
+STATE=$KUBEPROOF_CLUSTER_STATE
+LOGS=$KUBEPROOF_CLUSTER_LOGS
+RUN=$KUBEPROOF_CLUSTER_RUN
 BIN="$CACHE/kubernetes/$KUBE_VERSION/bin"
 PKI="$STATE/pki"
-SOCK="$RUN/containerd.sock"
+SOCK=$KUBEPROOF_CLUSTER_CONTAINERD_SOCKET
 CTR=(ctr --address "$SOCK" --namespace k8s.io)
 
 POD_CIDR=10.244.0.0/16
@@ -47,10 +49,10 @@ CNI_NETWORK=kubeproof
 PAUSE_IMAGE=docker.io/kubeproof/pause:3.10
 COREDNS_IMAGE="docker.io/kubeproof/coredns:${COREDNS_VERSION#v}"
 # Order matters: `down` stops them in reverse.
-COMPONENTS=(etcd containerd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+read -r -a COMPONENTS <<<"$KUBEPROOF_CLUSTER_COMPONENTS"
 
 export PATH="$BIN:/usr/local/go/bin:/usr/sbin:/sbin:$PATH"
-export KUBECONFIG="$STATE/kubeconfig"
+export KUBECONFIG=$KUBEPROOF_CLUSTER_KUBECONFIG
 
 log() { printf '%s cluster.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

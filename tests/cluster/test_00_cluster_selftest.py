@@ -28,7 +28,6 @@ pytestmark = pytest.mark.cluster
 
 IMAGE_DIR = Path(__file__).parent / "selftest_image"
 RUN_ID = uuid.uuid4().hex[:8]
-NAMESPACE = f"kp-selftest-{RUN_ID}"
 IMAGE = f"kubeproof-selftest:{RUN_ID}"
 APP = "web"
 
@@ -78,25 +77,6 @@ def cleanup() -> Iterator[_Cleanup]:
         yield c
     finally:
         c.run()
-
-
-@pytest.fixture(scope="module")
-def namespace(cleanup: _Cleanup) -> str:
-    require("cluster")
-    cleanup.add(
-        f"delete namespace {NAMESPACE}",
-        lambda: kubectl(
-            "delete",
-            "namespace",
-            NAMESPACE,
-            "--ignore-not-found",
-            "--wait=true",
-            "--timeout=120s",
-            timeout=150,
-        ),
-    )
-    kubectl("create", "namespace", NAMESPACE)
-    return NAMESPACE
 
 
 @pytest.fixture(scope="module")
@@ -196,8 +176,9 @@ def _manifests(namespace: str, image: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def app(namespace: str, image: str) -> str:
+def app(module_namespace: str, image: str) -> str:
     """The self-test Deployment (2 replicas) and its NodePort Service, rolled out."""
+    namespace = module_namespace
     cluster.kubectl("apply", "-f", "-", input=_manifests(namespace, image))
     rollout = kubectl(
         "-n",
@@ -253,15 +234,15 @@ def test_node_ready() -> None:
             fail("kubelet", f"node {node['metadata']['name']} not Ready: {ready.get('message')}")
 
 
-def test_pod_from_local_image_runs(app: str, namespace: str) -> None:
+def test_pod_from_local_image_runs(app: str, module_namespace: str) -> None:
     require("cluster")
     require("docker")
     pods = json.loads(
-        kubectl("-n", namespace, "get", "pods", "-l", f"app={app}", "-o", "json").stdout
+        kubectl("-n", module_namespace, "get", "pods", "-l", f"app={app}", "-o", "json").stdout
     )
     running = [p for p in pods["items"] if p["status"].get("phase") == "Running"]
     if len(running) < 2:
-        fail(_blame_pods(namespace), f"expected 2 Running pods, got {len(running)}")
+        fail(_blame_pods(module_namespace), f"expected 2 Running pods, got {len(running)}")
     for p in running:
         if not p["status"].get("podIP"):
             fail("containerd", f"pod {p['metadata']['name']} has no IP (CNI)")
@@ -287,35 +268,39 @@ def _one_pod(namespace: str) -> str:
     raise AssertionError("unreachable")
 
 
-def test_pod_to_service_by_dns_name(app: str, namespace: str) -> None:
+def test_pod_to_service_by_dns_name(app: str, module_namespace: str) -> None:
     require("cluster")
-    pod = _one_pod(namespace)
-    name = f"{app}.{namespace}.svc.cluster.local"
-    resolve = kubectl("-n", namespace, "exec", pod, "--", "/selftest", "resolve", name, check=False)
+    pod = _one_pod(module_namespace)
+    name = f"{app}.{module_namespace}.svc.cluster.local"
+    resolve = kubectl(
+        "-n", module_namespace, "exec", pod, "--", "/selftest", "resolve", name, check=False
+    )
     if resolve.returncode != 0:
         fail("coredns", f"{name} does not resolve from pod {pod}: {resolve.stderr}")
-    url = f"http://{app}.{namespace}:8080/"
+    url = f"http://{app}.{module_namespace}:8080/"
     ok = wait_until(
         lambda: (
             kubectl(
-                "-n", namespace, "exec", pod, "--", "/selftest", "get", url, check=False
+                "-n", module_namespace, "exec", pod, "--", "/selftest", "get", url, check=False
             ).returncode
             == 0
         ),
         timeout=20,
     )
     if not ok:
-        got = kubectl("-n", namespace, "exec", pod, "--", "/selftest", "get", url, check=False)
+        got = kubectl(
+            "-n", module_namespace, "exec", pod, "--", "/selftest", "get", url, check=False
+        )
         fail(
             "kube-proxy",
             f"{url} from pod {pod} failed (resolves to {resolve.stdout.strip()}): {got.stderr}",
         )
 
 
-def test_nodeport_from_host(app: str, namespace: str) -> None:
+def test_nodeport_from_host(app: str, module_namespace: str) -> None:
     require("cluster")
     port = kubectl(
-        "-n", namespace, "get", "service", app, "-o", "jsonpath={.spec.ports[0].nodePort}"
+        "-n", module_namespace, "get", "service", app, "-o", "jsonpath={.spec.ports[0].nodePort}"
     ).stdout
     url = f"http://127.0.0.1:{port}/"
     last: list[str] = []
@@ -333,10 +318,10 @@ def test_nodeport_from_host(app: str, namespace: str) -> None:
         fail("kube-proxy", f"NodePort {url} not reachable from the host: {last}")
 
 
-def test_logs_and_exec(app: str, namespace: str) -> None:
+def test_logs_and_exec(app: str, module_namespace: str) -> None:
     require("cluster")
-    pod = _one_pod(namespace)
-    logs = kubectl("-n", namespace, "logs", pod, check=False)
+    pod = _one_pod(module_namespace)
+    logs = kubectl("-n", module_namespace, "logs", pod, check=False)
     if logs.returncode != 0 or "listening on :8080" not in logs.stdout:
         fail(
             "kubelet",
@@ -344,7 +329,7 @@ def test_logs_and_exec(app: str, namespace: str) -> None:
         )
     exec_ = kubectl(
         "-n",
-        namespace,
+        module_namespace,
         "exec",
         pod,
         "--",
@@ -357,12 +342,12 @@ def test_logs_and_exec(app: str, namespace: str) -> None:
         fail("kubelet", f"kubectl exec into {pod} failed: {exec_.stderr or exec_.stdout}")
 
 
-def test_rollout_with_max_unavailable_zero(app: str, namespace: str) -> None:
+def test_rollout_with_max_unavailable_zero(app: str, module_namespace: str) -> None:
     require("cluster")
-    kubectl("-n", namespace, "set", "env", f"deployment/{app}", "VERSION=2")
+    kubectl("-n", module_namespace, "set", "env", f"deployment/{app}", "VERSION=2")
     rollout = kubectl(
         "-n",
-        namespace,
+        module_namespace,
         "rollout",
         "status",
         f"deployment/{app}",
@@ -372,18 +357,18 @@ def test_rollout_with_max_unavailable_zero(app: str, namespace: str) -> None:
     )
     if rollout.returncode != 0:
         fail("kube-controller-manager", f"rollout to VERSION=2 did not complete: {rollout.stderr}")
-    dep = json.loads(kubectl("-n", namespace, "get", "deployment", app, "-o", "json").stdout)
+    dep = json.loads(kubectl("-n", module_namespace, "get", "deployment", app, "-o", "json").stdout)
     status = dep["status"]
     if status.get("updatedReplicas") != 2 or status.get("availableReplicas") != 2:
         fail("kube-controller-manager", f"after rollout: {status}")
     # kube-proxy follows the endpoint change within a sync period: until then the
     # Service may still point at a pod that just went away, so ask a few times.
-    pod = _one_pod(namespace)
+    pod = _one_pod(module_namespace)
     deadline = time.monotonic() + 20
     while True:
         got = kubectl(
             "-n",
-            namespace,
+            module_namespace,
             "exec",
             pod,
             "--",

@@ -1,8 +1,9 @@
 """The chart end to end on a real cluster: install, helm test, reach both Services,
 upgrade under continuous traffic with measured availability, roll back, uninstall.
 
-Each run uses its own namespace and release and removes both at the end, also
-when a test fails or the run is interrupted.
+Each run uses its own namespace (the live plugin's ``module_namespace``) and
+release; the namespace goes at the end, with the release in it, also when a test
+fails or the run is interrupted.
 """
 
 from __future__ import annotations
@@ -77,58 +78,45 @@ def node_port(release: Release, service: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def release():
+def release(module_namespace: str):
+    """The chart installed with the minikube profile into this module's namespace."""
     require("helm")
     require("docker")
-    require("cluster")
     ensure_images()
     for image in IMAGES:
         load_image(image)
-    rel = Release(f"e2e-{uuid.uuid4().hex[:6]}", f"kubeproof-e2e-{uuid.uuid4().hex[:6]}")
-    kubectl("create", "namespace", rel.namespace)
-    try:
-        kubectl(
-            "-n",
-            rel.namespace,
-            "create",
-            "secret",
-            "generic",
-            "backend-secret",
-            "--from-literal=DATABASE_URL=sqlite:////tmp/todo.db",
-            f"--from-literal=BETTER_AUTH_SECRET={uuid.uuid4().hex}{uuid.uuid4().hex}",
-            "--from-literal=OPENAI_API_KEY=",
-        )
-        helm(
-            "install",
-            rel.name,
-            str(CHART),
-            "--namespace",
-            rel.namespace,
-            "-f",
-            str(ROOT / APP["profiles"]["minikube"]),
-            # NodePorts are cluster-wide: let Kubernetes pick free ones for this run
-            "--set",
-            "frontend.service.nodePort=null",
-            "--set",
-            "backend.service.nodePort=null",
-            "--set",
-            "backend.secret.existingSecret=backend-secret",
-            "--wait",
-            "--timeout",
-            "5m",
-        )
-        yield rel
-    finally:
-        live.helm("uninstall", rel.name, "-n", rel.namespace, "--wait", check=False, timeout=300)
-        kubectl(
-            "delete",
-            "namespace",
-            rel.namespace,
-            "--wait=true",
-            "--timeout=180s",
-            check=False,
-            timeout=200,
-        )
+    rel = Release(f"e2e-{uuid.uuid4().hex[:6]}", module_namespace)
+    kubectl(
+        "-n",
+        rel.namespace,
+        "create",
+        "secret",
+        "generic",
+        "backend-secret",
+        "--from-literal=DATABASE_URL=sqlite:////tmp/todo.db",
+        f"--from-literal=BETTER_AUTH_SECRET={uuid.uuid4().hex}{uuid.uuid4().hex}",
+        "--from-literal=OPENAI_API_KEY=",
+    )
+    helm(
+        "install",
+        rel.name,
+        str(CHART),
+        "--namespace",
+        rel.namespace,
+        "-f",
+        str(ROOT / APP["profiles"]["minikube"]),
+        # NodePorts are cluster-wide: let Kubernetes pick free ones for this run
+        "--set",
+        "frontend.service.nodePort=null",
+        "--set",
+        "backend.service.nodePort=null",
+        "--set",
+        "backend.secret.existingSecret=backend-secret",
+        "--wait",
+        "--timeout",
+        "5m",
+    )
+    return rel  # the namespace factory deletes the namespace, and the release with it
 
 
 def test_install_rolls_out_ready_pods(release):

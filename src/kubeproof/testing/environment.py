@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-
-DEFAULT_KUBECONFIG = Path("/var/lib/kubeproof-cluster/kubeconfig")
 
 
 def required_parts() -> set[str]:
@@ -55,36 +52,17 @@ def docker_missing() -> str | None:
 
 
 def kubeconfig() -> Path | None:
-    env = os.environ.get("KUBECONFIG")
-    for candidate in ([Path(env)] if env else []) + [
-        DEFAULT_KUBECONFIG,
-        Path.home() / ".kube/config",
-    ]:
-        if candidate.is_file():
-            return candidate
-    return None
+    """The kubeconfig the tests use (the active cluster provider's)."""
+    from .cluster import kubeconfig as active_kubeconfig
+
+    return active_kubeconfig()
 
 
-@cache
 def cluster_missing() -> str | None:
-    cfg = kubeconfig()
-    if cfg is None:
-        return (
-            "no kubeconfig (KUBECONFIG, ~/.kube/config); "
-            "bring one up: scripts/cluster/cluster.sh up"
-        )
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        return "kubectl not on PATH"
-    probe = subprocess.run(
-        [kubectl, "--kubeconfig", str(cfg), "get", "--raw", "/readyz", "--request-timeout=5s"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if probe.returncode != 0:
-        return f"cluster in {cfg} does not answer /readyz: {probe.stderr.strip()[:200]}"
-    return None
+    """Why the active cluster provider's cluster cannot be used (None: it can)."""
+    from .providers import active
+
+    return active().ensure()
 
 
 CHECKS: dict[str, Callable[[], str | None]] = {

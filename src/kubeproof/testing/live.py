@@ -7,12 +7,12 @@ API server's Service proxy, so it is safe against a release users depend on.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-from kubeproof.testing.cluster import ClusterError, kubeconfig, kubectl
+from .runner import helm, kubectl
+
+__all__ = ["Release", "get", "helm", "helm_status", "pod_ready", "ready_endpoints", "service_get"]
 
 
 @dataclass(frozen=True)
@@ -23,27 +23,6 @@ class Release:
     @property
     def selector(self) -> str:
         return f"app.kubernetes.io/instance={self.name}"
-
-
-def helm(*args: str, check: bool = True, timeout: float = 400) -> subprocess.CompletedProcess[str]:
-    """Run the helm CLI against :func:`kubeconfig` (the twin of ``cluster.kubectl``);
-    raise ClusterError on failure if ``check``."""
-    exe = shutil.which("helm")
-    if exe is None:
-        raise ClusterError("helm CLI not on PATH")
-    cmd = [exe, *args]
-    cfg = kubeconfig()
-    if cfg is not None:
-        cmd += ["--kubeconfig", str(cfg)]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise ClusterError(f"helm {' '.join(args)} timed out after {timeout}s") from exc
-    if check and proc.returncode != 0:
-        raise ClusterError(
-            f"helm {' '.join(args)} failed: {proc.stderr.strip()}\n{proc.stdout[-2000:]}"
-        )
-    return proc
 
 
 def helm_status(release: Release) -> dict[str, Any]:

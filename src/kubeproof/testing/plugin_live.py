@@ -1,20 +1,54 @@
 """pytest options and fixtures for the live tiers (``cluster`` and ``smoke``).
 
+``--cluster=current|minikube|kind|kubeproof`` (env ``KUBEPROOF_CLUSTER``) picks the
+cluster provider (:mod:`kubeproof.testing.providers`). Without it: ``kubeproof`` where
+CI requires a cluster (``KUBEPROOF_REQUIRE`` lists ``cluster``) or our cluster's
+kubeconfig exists, else ``current``. pytest-kind's ``--cluster-name``,
+``--keep-cluster`` and ``--kubeconfig`` apply as they do there.
+
 ``--release NAME`` / ``--namespace NS`` (or ``KUBEPROOF_RELEASE`` /
 ``KUBEPROOF_NAMESPACE``) name an existing release for ``pytest -m smoke``.
 Without one, the smoke tier skips and says so; when ``KUBEPROOF_REQUIRE``
 lists ``release`` (as CI does after deploying), it fails instead.
+
+Fixtures: ``kube_cluster`` (the provider, once its cluster answers),
+``namespace_factory`` / ``module_namespace_factory`` (namespaces labelled as ours,
+deleted after the test or module), ``namespace`` / ``module_namespace`` (one each).
 """
 
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from . import providers
+
+if TYPE_CHECKING:
+    from .namespaces import NamespaceFactory
+
+#: One id per pytest process: every namespace of the run carries it.
+RUN_ID = uuid.uuid4().hex[:8]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("kubeproof-live", "kubeproof live tiers")
+    group.addoption(
+        "--cluster",
+        choices=sorted(providers.REGISTRY),
+        default=os.environ.get("KUBEPROOF_CLUSTER") or None,
+        help="cluster provider for the live tiers (env KUBEPROOF_CLUSTER); default: "
+        "kubeproof where CI requires it or its kubeconfig exists, else current",
+    )
+    group.addoption(
+        "--minikube-profile",
+        default=os.environ.get("KUBEPROOF_MINIKUBE_PROFILE", "minikube"),
+        help="minikube profile for --cluster=minikube (env KUBEPROOF_MINIKUBE_PROFILE)",
+    )
     group.addoption(
         "--release",
         default=os.environ.get("KUBEPROOF_RELEASE"),
@@ -27,11 +61,88 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def provider_options(config: pytest.Config) -> providers.Options:
+    """The provider options from the command line, falling back to the environment."""
+    env = providers.Options.from_environment()
+    explicit = config.getoption("kubeconfig", None)  # pytest-kind's option, when installed
+    return providers.Options(
+        kubeconfig=Path(explicit) if explicit else env.kubeconfig,
+        cluster_env=env.cluster_env,
+        kind_name=config.getoption("cluster_name", None) or "pytest-kind",
+        keep_cluster=bool(config.getoption("keep_cluster", False)),
+        minikube_profile=config.getoption("--minikube-profile"),
+        workdir=Path(str(config.rootpath)),
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from .environment import required_parts
+
+    options = provider_options(config)
+    name = config.getoption("--cluster") or providers.default_name(
+        options, required="cluster" in required_parts()
+    )
+    providers.activate(providers.create(name, options))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    providers.active().close()  # a kind cluster we made goes, unless --keep-cluster
+
+
+@pytest.fixture(scope="session")
+def kube_cluster() -> providers.Provider:
+    """Return the active cluster provider once its cluster answers (skip or fail otherwise)."""
+    from .environment import require
+
+    require("cluster")
+    from .namespaces import sweep_stale
+
+    sweep_stale()  # what runs killed outright left behind on this host
+    return providers.active()
+
+
+def _factory(kube_cluster: providers.Provider) -> Iterator[NamespaceFactory]:
+    from .namespaces import NamespaceFactory
+
+    factory = NamespaceFactory(RUN_ID)
+    try:
+        yield factory
+    finally:
+        factory.cleanup()
+
+
+@pytest.fixture
+def namespace_factory(kube_cluster: providers.Provider) -> Iterator[NamespaceFactory]:
+    """Return a NamespaceFactory whose namespaces are deleted after the test."""
+    yield from _factory(kube_cluster)
+
+
+@pytest.fixture(scope="module")
+def module_namespace_factory(kube_cluster: providers.Provider) -> Iterator[NamespaceFactory]:
+    """Return a NamespaceFactory whose namespaces are deleted after the module."""
+    yield from _factory(kube_cluster)
+
+
+@pytest.fixture
+def namespace(namespace_factory: NamespaceFactory) -> str:
+    """Return the name of a fresh namespace of this test (deleted after it)."""
+    return namespace_factory.create("kp-test")
+
+
+@pytest.fixture(scope="module")
+def module_namespace(
+    module_namespace_factory: NamespaceFactory, request: pytest.FixtureRequest
+) -> str:
+    """Return the name of a fresh namespace shared by this module's tests."""
+    stem = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").replace("_", "-")
+    return module_namespace_factory.create(f"kp-{stem}"[:40].lower())
+
+
 @pytest.fixture(scope="session")
 def deployed_release(request: pytest.FixtureRequest):
     """The existing release named by --release/--namespace (read-only use only)."""
-    from kubeproof.testing.environment import require, required_parts
-    from kubeproof.testing.live import Release
+    from .environment import require, required_parts
+    from .live import Release
 
     require("helm")
     require("cluster")
