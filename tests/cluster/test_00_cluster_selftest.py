@@ -24,8 +24,6 @@ import pytest
 from kubeproof.testing import cluster
 from kubeproof.testing.environment import require
 
-pytestmark = pytest.mark.cluster
-
 IMAGE_DIR = Path(__file__).parent / "selftest_image"
 RUN_ID = uuid.uuid4().hex[:8]
 IMAGE = f"kubeproof-selftest:{RUN_ID}"

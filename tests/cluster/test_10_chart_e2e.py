@@ -26,8 +26,6 @@ from kubeproof.testing.cluster import ClusterError, kubectl, load_image
 from kubeproof.testing.environment import require
 from kubeproof.testing.live import Release, get, helm_status, pod_ready, ready_endpoints
 
-pytestmark = pytest.mark.cluster
-
 ROOT = Path(__file__).resolve().parents[2]
 APP = yaml.safe_load((ROOT / "kubeproof.yaml").read_text())
 CHART = ROOT / APP["chart"]

@@ -33,8 +33,6 @@ from kubeproof.api import Inputs, run
 from kubeproof.errors import RenderError
 from kubeproof.load.chart import deep_merge, read_values
 
-pytestmark = pytest.mark.fuzz
-
 ROOT = Path(__file__).resolve().parents[2]
 APP = yaml.safe_load((ROOT / "kubeproof.yaml").read_text())
 CHART = str(ROOT / APP["chart"])

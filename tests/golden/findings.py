@@ -6,7 +6,7 @@
 
 One row per finding: group, rule, severity, kind, name, container, file, line
 (messages are left out: their wording may improve; where a finding is and what
-it is may not change unnoticed). ``tests/static/test_golden.py`` runs the same
+it is may not change unnoticed). ``tests/golden/test_golden.py`` runs the same
 comparison in the static tier.
 """
 
@@ -48,7 +48,7 @@ def chart_rows() -> list[str]:
 
 def fixture_rows() -> list[str]:
     sys.path.insert(0, str(ROOT))
-    from tests.static.rulefixtures import cases, run_case
+    from tests.rules.rulefixtures import cases, run_case
 
     rows: list[str] = []
     for rule, outcome, i, case in cases():

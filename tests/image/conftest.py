@@ -12,7 +12,6 @@ import contextlib
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import docker
 import pytest
@@ -22,14 +21,7 @@ from docker.models.networks import Network
 from kubeproof.testing import images
 from kubeproof.testing.environment import require
 
-HERE = Path(__file__).parent
 SPECS = images.image_specs()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if HERE in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.image)
 
 
 def _progress(config: pytest.Config) -> Callable[[str], None]:

@@ -14,8 +14,6 @@ import yaml
 
 from kubeproof.testing.live import get, helm_status, pod_ready, ready_endpoints, service_get
 
-pytestmark = pytest.mark.smoke
-
 APP = yaml.safe_load((Path(__file__).resolve().parents[2] / "kubeproof.yaml").read_text())
 components = pytest.mark.parametrize("component", sorted(APP["components"]))
 

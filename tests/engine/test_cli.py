@@ -1,0 +1,196 @@
+"""The CLI contract (docs/design.md): formats, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from kubeproof.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = ROOT / "tests" / "rules" / "base"  # the rule fixtures' clean app
+DATA = Path(__file__).parent / "data"
+FIELDS = {
+    "rule",
+    "severity",
+    "kind",
+    "namespace",
+    "name",
+    "container",
+    "file",
+    "line",
+    "message",
+    "remediation",
+    "waived",
+    "profiles",  # beyond the contract's keys: the values profiles that produce the finding
+}
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["check", "--policies", str(ROOT / "policies"), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def base_args(manifests: str | None = None) -> list[str]:
+    return [
+        "--manifests",
+        manifests or str(BASE / "minikube.yaml"),
+        "--config",
+        str(BASE / "kubeproof.yaml"),
+        "--profile",
+        "minikube",
+        "--dockerfile",
+        str(BASE / "web.Dockerfile"),
+        "--dockerfile",
+        str(BASE / "api.Dockerfile"),
+    ]
+
+
+@pytest.fixture
+def broken(tmp_path) -> str:
+    text = (BASE / "minikube.yaml").read_text().replace("replicas: 1", "replicas: 0", 1)
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_clean_input_exits_0_with_the_json_contract(capsys):
+    code, out, err = run(capsys, *base_args(), "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["findings"] == []
+    assert doc["checked"] == {"objects": 8, "dockerfiles": 2, "rules": doc["checked"]["rules"]}
+    assert doc["checked"]["rules"] >= 40
+
+
+def test_an_error_exits_1_and_names_file_and_line(capsys, broken):
+    code, out, _ = run(capsys, *base_args(broken), "--format", "json")
+    assert code == 1
+    (finding,) = json.loads(out)["findings"]
+    assert set(finding) == FIELDS
+    assert finding["rule"] == "replicas-min"
+    assert (finding["kind"], finding["name"], finding["namespace"]) == (
+        "Deployment",
+        "shop-web",
+        "shop",
+    )
+    assert finding["file"] == broken
+    assert Path(broken).read_text().splitlines()[finding["line"] - 1].strip() == "replicas: 0"
+    assert finding["waived"] is False
+
+
+def test_stdin(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", open(BASE / "minikube.yaml"))  # noqa: SIM115
+    code, out, _ = run(capsys, *base_args("-"), "--format", "json")
+    sys.stdin.close()
+    assert code == 0
+    assert json.loads(out)["checked"]["objects"] == 8
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--manifests", "/nonexistent.yaml"], "cannot read manifests /nonexistent.yaml"),
+        (["--chart", "/nonexistent"], "is not a chart"),
+        (["--format", "xml"], "invalid choice"),
+        ([], "nothing to check"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)  # no kubeproof.yaml here
+    try:
+        code, _, err = run(capsys, *args)
+    except SystemExit as exc:  # argparse errors
+        code, err = exc.code, capsys.readouterr().err
+    assert code == 2
+    assert message in err and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+def test_zero_objects_exits_2(capsys, tmp_path):
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("---\n# nothing\n")
+    code, _, err = run(capsys, "--manifests", str(empty), "--no-config")
+    assert code == 2
+    assert "checked no object" in err
+
+
+def test_duplicate_keys_exit_2(capsys, tmp_path):
+    dup = tmp_path / "dup.yaml"
+    dup.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nkind: Secret\n")
+    code, _, err = run(capsys, "--manifests", str(dup), "--no-config")
+    assert code == 2
+    assert "duplicate key 'kind'" in err
+
+
+def test_render_error_names_the_template_line(capsys, tmp_path):
+    from kubeproof.testing.environment import require
+
+    require("helm")
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n"
+        '  a: {{ required "value a is required" .Values.a }}\n'
+    )
+    for renderer in ("cli", "inprocess"):
+        code, _, err = run(capsys, "--chart", str(chart), "--renderer", renderer, "--no-config")
+        assert code == 2
+        assert f"{chart / 'templates' / 'cm.yaml'}:6" in err, err
+        assert "value a is required" in err and err.count("\n") == 1
+
+
+def test_sarif_validates_against_the_sarif_2_1_0_schema(capsys, broken):
+    import jsonschema
+
+    code, out, _ = run(capsys, *base_args(broken), "--format", "sarif")
+    assert code == 1
+    doc = json.loads(out)
+    schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(doc)
+    (result,) = doc["runs"][0]["results"]
+    assert result["ruleId"] == "replicas-min"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] > 1
+
+
+def test_junit_is_what_pytest_consumers_read(capsys, broken, tmp_path):
+    out_file = tmp_path / "report.xml"
+    code, _, _ = run(capsys, *base_args(broken), "--format", "junit", "--output", str(out_file))
+    assert code == 1
+    suite = ET.parse(out_file).getroot().find("testsuite")
+    cases = suite.findall("testcase")
+    assert int(suite.get("tests")) == len(cases) > 100
+    failed = [c.get("name") for c in cases if c.find("failure") is not None]
+    assert failed == ["replicas-min[Deployment/shop-web]"]
+    assert suite.get("failures") == "1"
+
+
+def test_text_report_groups_by_object_and_counts(capsys, broken):
+    code, out, _ = run(capsys, *base_args(broken))
+    assert code == 1
+    assert "Deployment/shop-web (shop)" in out
+    assert "replicas-min" in out and "1 error(s)" in out
+
+
+def test_console_script_runs_on_the_repository_chart():
+    from kubeproof.testing.environment import require
+
+    require("helm")
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "kubeproof"), "check", "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [f for f in doc["findings"] if not f["waived"] and f["severity"] == "error"] == []
+    assert doc["checked"]["dockerfiles"] == 2 and doc["checked"]["objects"] > 10
