@@ -23,7 +23,6 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 #: Declared for the live tier before its code uses them (the issue allows it while
 #: they sit in an extra). Once imported, the test below asks to drop them from here.
 PENDING = {"kubernetes": "issue 10 moves the live harness onto the client"}
-PENDING["pytest-kind"] = "issue 10: the kind provider"
 
 
 def _name(requirement: str) -> str:
