@@ -14,14 +14,6 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).parent
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if HERE in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.static)
-
 
 class FakeTools:
     """Executables on PATH that log their argv (one line each) to ``calls``."""
