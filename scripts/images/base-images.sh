@@ -19,8 +19,10 @@ MIRROR=${KUBEPROOF_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 NODE_MAJOR=${KUBEPROOF_NODE_MAJOR:-22}
 NPM_MAJOR=${KUBEPROOF_NPM_MAJOR:-10}
 MINBASE=kubeproof/debian-minbase:$SUITE
-PYTHON_BASE=kubeproof/python-base:3.11-$SUITE
-NODE_BASE=kubeproof/node-base:$NODE_MAJOR-$SUITE
+# the tags build.sh and the image tier look for: stand-ins.txt (one definition)
+stand_in() { awk -v up="$1" '$1 == up {print $2}' "$(dirname "${BASH_SOURCE[0]}")/stand-ins.txt"; }
+PYTHON_BASE=$(stand_in python:3.11-slim)
+NODE_BASE=$(stand_in node:22-alpine)
 FORCE=0
 [[ ${1:-} == --force ]] && FORCE=1
 

@@ -37,6 +37,9 @@ if [ ${#extra_ca} -gt 100000 ]; then
   exit 2
 fi
 
+# stand_in <upstream>: its local stand-in, from stand-ins.txt (one definition)
+stand_in() { awk -v up="$1" '$1 == up {print $2}' "$here/stand-ins.txt"; }
+
 # base <upstream> <stand-in>: the image to build from
 base() {
   if docker image inspect "$1" >/dev/null 2>&1; then echo "$1"; return; fi
@@ -49,8 +52,8 @@ base() {
 
 for component in "${components[@]}"; do
   case "$component" in
-    frontend) repo=todo-frontend arg=NODE_IMAGE from=$(base node:22-alpine kubeproof/node-base:22-bookworm) ;;
-    backend) repo=todo-backend arg=PYTHON_IMAGE from=$(base python:3.11-slim kubeproof/python-base:3.11-bookworm) ;;
+    frontend) repo=todo-frontend arg=NODE_IMAGE from=$(base node:22-alpine "$(stand_in node:22-alpine)") ;;
+    backend) repo=todo-backend arg=PYTHON_IMAGE from=$(base python:3.11-slim "$(stand_in python:3.11-slim)") ;;
   esac
   echo "== building $repo:latest from $from" >&2
   start=$(date +%s)

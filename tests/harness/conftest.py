@@ -1,9 +1,10 @@
 """The harness's own tests: pure parts and provider code paths, no Docker, no cluster.
 
-They run in the default (``static``) tier. Where a provider's tool cannot exist on
-this machine (kind, minikube), a small recording stand-in of its command line is
-put on PATH: what is tested is our side of the conversation (which commands we
-send, what we make of the answers), never the cluster.
+They run in the default (``static``) tier (tests/conftest.py). Where a
+provider's tool cannot exist on this machine (kind, minikube), a small recording
+stand-in of its command line is put on PATH: what is tested is our side of the
+conversation (which commands we send, what we make of the answers), never the
+cluster.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,16 @@ def test_extra_ca_matches_what_build_sh_passes(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("KUBEPROOF_EXTRA_CA_FILE", str(pem))
     # "$(cat FILE)" in bash drops trailing newlines; the cache key must be identical
     assert images.extra_ca_certs() == pem.read_text().rstrip("\n")
+
+
+def test_stand_ins_are_read_alike_by_the_build_script_and_python():
+    """One definition (scripts/images/stand-ins.txt) for build.sh, base-images.sh and us."""
+    stand_ins = images.stand_ins()
+    assert stand_ins == {
+        "node:22-alpine": "kubeproof/node-base:22-bookworm",
+        "python:3.11-slim": "kubeproof/python-base:3.11-bookworm",
+    }
+    for upstream, local in stand_ins.items():
+        script = f"awk -v up={upstream} '$1 == up {{print $2}}' {images.STAND_INS_FILE}"
+        got = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+        assert got.stdout.strip() == local

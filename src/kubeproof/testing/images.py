@@ -40,21 +40,18 @@ if TYPE_CHECKING:  # docker is imported lazily: the static tiers must not need i
     from docker.models.containers import Container
 
 ROOT = Path(__file__).resolve().parents[3]
-BASE_IMAGES_SCRIPT = ROOT / "scripts" / "images" / "base-images.sh"
-
-#: Upstream base -> the local stand-in ``scripts/images/base-images.sh`` builds.
-STAND_INS = {
-    "node:22-alpine": "kubeproof/node-base:22-bookworm",
-    "python:3.11-slim": "kubeproof/python-base:3.11-bookworm",
-}
+#: This machine's facts live in the checkout's scripts, not here: the stand-in
+#: bases (upstream -> local, built by base-images.sh) and where extra CAs come from.
+IMAGE_SCRIPTS = ROOT / "scripts" / "images"
+BASE_IMAGES_SCRIPT = IMAGE_SCRIPTS / "base-images.sh"
+STAND_INS_FILE = IMAGE_SCRIPTS / "stand-ins.txt"
+EXTRA_CA_SCRIPT = IMAGE_SCRIPTS / "extra-ca.sh"
 #: Label on everything a test run creates; the value is the run id.
 RUN_LABEL = "io.kubeproof.test.run"
 #: Labels with the pid and host of the process that created the resource: a stale
 #: sweep removes only what a dead process on this host left behind.
 PID_LABEL = "io.kubeproof.test.pid"
 HOST_LABEL = "io.kubeproof.test.host"
-#: Where extra CAs come from when KUBEPROOF_EXTRA_CA_FILE is not set.
-LOCAL_CA_DIR = Path("/usr/local/share/ca-certificates")
 #: One environment string is capped at 128 KiB (MAX_ARG_STRLEN); stay below it.
 MAX_EXTRA_CA_BYTES = 100_000
 
@@ -92,7 +89,18 @@ class ImageSpec:
 
     @property
     def stand_in(self) -> str | None:
-        return STAND_INS.get(self.base_image)
+        return stand_ins().get(self.base_image)
+
+
+def stand_ins(path: Path = STAND_INS_FILE) -> dict[str, str]:
+    """Upstream base -> local stand-in, from ``scripts/images/stand-ins.txt`` (empty
+    without a checkout: then only the upstream bases are used)."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return {}
+    pairs = [line.split() for line in lines if line.strip() and not line.startswith("#")]
+    return {words[0]: words[1] for words in pairs if len(words) == 2}
 
 
 def _base_arg(dockerfile: Path, base_image: str) -> str:
@@ -177,17 +185,25 @@ def choose_base(dc: docker.DockerClient, spec: ImageSpec, progress: Progress | N
 def extra_ca_certs() -> str:
     """Return the PEM text of the extra CAs builds should trust ('' when there are none).
 
-    ``KUBEPROOF_EXTRA_CA_FILE`` names a PEM file; otherwise the host's local
-    additions (``/usr/local/share/ca-certificates/*.crt``) are used.
+    Exactly what ``scripts/images/build.sh`` passes (``extra_ca_pem`` of
+    ``scripts/images/extra-ca.sh``: ``KUBEPROOF_EXTRA_CA_FILE``, else the host's
+    local CA additions), so both builds share the layer cache.
     """
-    explicit = os.environ.get("KUBEPROOF_EXTRA_CA_FILE")
-    files = [Path(explicit)] if explicit else sorted(LOCAL_CA_DIR.glob("*.crt"))
-    # exactly what scripts/images/build.sh passes ("$(cat FILES)"), so both share the cache
-    text = "".join(f.read_text() for f in files if f.is_file()).rstrip("\n")
+    if not EXTRA_CA_SCRIPT.is_file():
+        return ""
+    proc = subprocess.run(
+        ["bash", "-c", 'set -e; . "$1"; extra_ca_pem', "extra-ca", str(EXTRA_CA_SCRIPT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise ImageError(f"{EXTRA_CA_SCRIPT}: extra_ca_pem failed: {proc.stderr.strip()}")
+    text = proc.stdout.rstrip("\n")  # "$(extra_ca_pem)" in bash drops trailing newlines
     if len(text) > MAX_EXTRA_CA_BYTES:
         raise ImageError(
-            f"extra CA bundle is {len(text)} bytes (from {', '.join(map(str, files))}); "
-            f"pass only the extra CAs, at most {MAX_EXTRA_CA_BYTES} bytes"
+            f"extra CA bundle is {len(text)} bytes; "
+            f"pass only the extra CAs (KUBEPROOF_EXTRA_CA_FILE), at most {MAX_EXTRA_CA_BYTES} bytes"
         )
     return text
 
