@@ -10,6 +10,7 @@ from pathlib import Path
 from .config import AppConfig, find_config
 from .engine import display_path, evaluate
 from .errors import InputError, RenderError
+from .load.files import read_input, read_stream
 from .model import DEFAULT_KUBE_VERSION, Dockerfile, Finding, K8sObject, Result, Target
 
 
@@ -86,12 +87,9 @@ def load_targets(inp: Inputs, cfg: AppConfig | None, hadolint: bool = False) -> 
     manifest_objects: list[K8sObject] = []
     for m in inp.manifests:
         if m == "-":
-            text, name = sys.stdin.read(), "<stdin>"
+            text, name = read_stream(sys.stdin, "<stdin>", "manifests"), "<stdin>"
         else:
-            try:
-                text, name = Path(m).read_text(), m
-            except OSError as err:
-                raise InputError(f"cannot read manifests {m}: {err.strerror or err}") from err
+            text, name = read_input(m, "manifests"), m
         manifest_objects += load_manifests(text, name, chart_dir=chart if chart else None)
 
     if chart is None or inp.manifests:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, InputError
+from .errors import ConfigError
 from .model import LONG_RUNNING_KINDS
 
 DEFAULT_FILE = "kubeproof.yaml"
@@ -75,12 +75,10 @@ class AppConfig:
 
 
 def load_config(path: str) -> AppConfig:
+    from .load.files import read_input
     from .load.yamlsrc import load_yaml_mapping, plain
 
-    try:
-        text = Path(path).read_text()
-    except OSError as err:
-        raise InputError(f"cannot read config {path}: {err.strerror or err}") from err
+    text = read_input(path, "config")
     data, _ = load_yaml_mapping(text, path)
     data = plain(data)
     comps = data.get("components") or {}

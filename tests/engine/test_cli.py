@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -194,3 +198,72 @@ def test_console_script_runs_on_the_repository_chart():
     doc = json.loads(proc.stdout)
     assert [f for f in doc["findings"] if not f["waived"] and f["severity"] == "error"] == []
     assert doc["checked"]["dockerfiles"] == 2 and doc["checked"]["objects"] > 10
+
+
+# Unreadable input: every file the user names (or a chart holds) that is not UTF-8
+# text of a sane size exits 2 with one line naming it (kubeproof.load.files).
+UNREADABLE = ["binary", "non-utf8", "directory", "fifo", "oversize"]
+ROLES = ["--manifests", "--values", "--dockerfile", "--config", "Chart.yaml", "values.yaml"]
+
+
+def _unreadable(path: Path, kind: str) -> None:
+    from kubeproof.load.files import MAX_INPUT_BYTES
+
+    if kind == "binary":
+        path.write_bytes(b"apiVersion: v1\n\x00\x01\x02\xff\xfe")
+    elif kind == "non-utf8":
+        path.write_bytes(b"kind: ConfigMap\nmetadata: {name: caf\xe9}\n")  # Latin-1
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)  # reading it would block forever
+    else:
+        with open(path, "wb") as fh:
+            fh.truncate(MAX_INPUT_BYTES + 1)  # sparse: no disk used
+
+
+@pytest.mark.parametrize("kind", UNREADABLE)
+@pytest.mark.parametrize("role", ROLES)
+def test_unreadable_input_exits_2_naming_the_file(capsys, tmp_path, monkeypatch, role, kind):
+    monkeypatch.chdir(tmp_path)
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("a: 1\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+    )
+    if role.startswith("--"):
+        bad = tmp_path / f"input{role}"
+        args = [role, str(bad)] + (["--chart", str(chart)] if role == "--values" else [])
+        if role != "--config":
+            args.append("--no-config")
+        if role in ("--dockerfile", "--config"):
+            args += ["--manifests", str(chart / "templates" / "cm.yaml")]
+    else:
+        bad = chart / role
+        bad.unlink()
+        args = ["--chart", str(chart), "--no-config"]
+    _unreadable(bad, kind)
+    if kind == "fifo":  # should the FIFO be read by mistake, unblock it: fail, don't hang
+        threading.Thread(target=_unblock, args=(bad,), daemon=True).start()
+    code, _, err = run(capsys, *args)
+    assert code == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "cannot read " in err and str(bad) in err, err
+
+
+def _unblock(fifo: Path) -> None:
+    time.sleep(10)
+    with contextlib.suppress(OSError):  # ENXIO: nobody reading, as it should be
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # a blocked reader gets EOF
+
+
+def test_binary_stdin_exits_2(capsys, monkeypatch, tmp_path):
+    path = tmp_path / "bin"
+    path.write_bytes(b"\x00\x01binary")
+    with open(path) as stdin:
+        monkeypatch.setattr(sys, "stdin", stdin)
+        code, _, err = run(capsys, "--manifests", "-", "--no-config")
+    assert code == 2
+    assert "cannot read manifests <stdin>: binary data" in err and err.count("\n") == 1

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import InputError, RenderError
 from ..model import DEFAULT_RENDERER, ChartInfo, K8sObject
+from .files import read_input
 from .yamlsrc import load_manifests, load_yaml_mapping, plain
 
 _TEMPLATE_POS = re.compile(
@@ -24,10 +25,11 @@ DEFAULT_NAMESPACE = "default"
 
 def chart_info(chart_dir: str) -> ChartInfo:
     path = Path(chart_dir, "Chart.yaml")
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise InputError(f"{chart_dir} is not a chart: cannot read {path}: {err.strerror}") from err
+    if not path.exists():
+        raise InputError(f"{chart_dir} is not a chart: no {path}")
+    text = read_input(path, "chart metadata")
+    if Path(chart_dir, "values.yaml").exists():  # helm reads it; fail as clearly as for --values
+        read_input(Path(chart_dir, "values.yaml"), "chart values")
     data, lines = load_yaml_mapping(text, str(path))
     return ChartInfo(
         dir=chart_dir,
@@ -52,10 +54,7 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def read_values(files: list[str]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for f in files:
-        try:
-            text = Path(f).read_text()
-        except OSError as err:
-            raise InputError(f"cannot read values file {f}: {err.strerror or err}") from err
+        text = read_input(f, "values file")
         if not text.strip():
             continue
         data, _ = load_yaml_mapping(text, f)
@@ -215,9 +214,8 @@ def render_chart(
 
     if not Path(chart_dir, "Chart.yaml").is_file():
         raise InputError(f"{chart_dir} is not a chart (no Chart.yaml)")
-    for v in values:
-        if not Path(v).is_file():
-            raise InputError(f"values file not found: {v}")
+    for v in values:  # helm reads them too (the CLI renderer): refuse what it cannot read first
+        read_input(v, "values file")
     blocking = [p for p in chart_problems(chart_dir) if p.blocking]
     if blocking:
         raise RenderError(f"{_describe(chart_dir, values)}: {blocking[0].message}")

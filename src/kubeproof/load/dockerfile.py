@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..errors import InputError
 from ..model import Dockerfile, Instruction, Stage
+from .files import read_input
 
 _VAR = re.compile(r"\$(?:\{(\w+)(?::?-([^}]*))?\}|(\w+))")
 
@@ -63,11 +63,7 @@ def parse_dockerfile(text: str, file: str) -> Dockerfile:
 
 
 def load_dockerfile(path: str) -> Dockerfile:
-    try:
-        text = Path(path).read_text()
-    except OSError as err:
-        raise InputError(f"cannot read Dockerfile {path}: {err.strerror or err}") from err
-    return parse_dockerfile(text, path)
+    return parse_dockerfile(read_input(path, "Dockerfile"), path)
 
 
 @dataclass
