@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -82,7 +83,9 @@ def create_app(
         yield
         engine.dispose()
 
-    app = FastAPI(title="todo-backend", version=__version__, lifespan=lifespan)
+    # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from the app itself
+    # (under /static-offline-docs), not from a CDN, so they work on offline clusters.
+    app = FastAPIOffline(title="todo-backend", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.add_middleware(
