@@ -6,12 +6,14 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .config import AppConfig, find_config
 from .engine import display_path, evaluate
 from .errors import InputError, RenderError
 from .load.files import read_input, read_stream
 from .model import DEFAULT_KUBE_VERSION, Dockerfile, Finding, K8sObject, Result, Target
+from .policy import Rule
 
 
 @dataclass
@@ -43,12 +45,20 @@ def resolve_config(inp: Inputs) -> AppConfig | None:
     return cfg
 
 
-def profile_values(chart: str, profile: str, cfg: AppConfig | None) -> str:
+BUILTIN_PROFILES = ("minikube", "production")  # the profiles the rules know expectations of
+
+
+def profile_values(chart: str, profile: str, cfg: AppConfig | None) -> str | None:
+    """The values file of ``profile``: kubeproof.yaml's, else the chart's
+    ``ci/<profile>-values.yaml``; None for a built-in profile the chart has no file for
+    (its expectations then apply to the chart's own values)."""
     if cfg is not None and profile in cfg.profiles:
         return cfg.profiles[profile]
     candidate = Path(chart, "ci", f"{profile}-values.yaml")
     if candidate.is_file():
         return str(candidate)
+    if profile in BUILTIN_PROFILES:
+        return None
     known = sorted(cfg.profiles) if cfg else []
     raise InputError(
         f"unknown profile {profile!r}"
@@ -92,12 +102,14 @@ def load_targets(inp: Inputs, cfg: AppConfig | None, hadolint: bool = False) -> 
             text, name = read_input(m, "manifests"), m
         manifest_objects += load_manifests(text, name, chart_dir=chart if chart else None)
 
+    discovering = cfg is None and not inp.no_config
     if chart is None or inp.manifests:
-        return [Target(objects=manifest_objects, profile=inp.profile, **base)]
+        return [_target(manifest_objects, inp.profile, base, discovering)]
 
     if inp.profile:
+        own = profile_values(chart, inp.profile, cfg)
         profiles: list[tuple[str | None, list[str]]] = [
-            (inp.profile, [profile_values(chart, inp.profile, cfg), *inp.values])
+            (inp.profile, [*([own] if own else []), *inp.values])
         ]
     elif cfg is not None and cfg.profiles and not inp.values:
         profiles = [(name, [path]) for name, path in cfg.profiles.items()]
@@ -118,10 +130,89 @@ def load_targets(inp: Inputs, cfg: AppConfig | None, hadolint: bool = False) -> 
                 kube_version=inp.kube_version,
             )
         except RenderError as err:  # the other checks still run; the failure is a finding
-            targets.append(Target(objects=[], profile=name, render_error=str(err), **base))
+            targets.append(_target([], name, base, discovering, render_error=str(err)))
             continue
-        targets.append(Target(objects=objects, profile=name, **base))
+        targets.append(_target(objects, name, base, discovering))
     return targets
+
+
+def _target(
+    objects: list[K8sObject],
+    profile: str | None,
+    base: dict,
+    discovering: bool,
+    render_error: str | None = None,
+) -> Target:
+    """A Target; without a kubeproof.yaml its components come from discovery."""
+    if not discovering:
+        return Target(objects=objects, profile=profile, render_error=render_error, **base)
+    from .discover import discover, discovered_config
+
+    found = discover(objects, base["dockerfiles"])
+    cfg = discovered_config(found, objects)
+    cfg.discovery = found  # type: ignore[attr-defined]  # for the report
+    return Target(
+        objects=objects, profile=profile, render_error=render_error, **{**base, "config": cfg}
+    )
+
+
+def _declares(cfg: AppConfig, need: str) -> bool:
+    if need == "conventions":  # this project's own conventions, off for other charts
+        return not cfg.data.get("discovered") and cfg.data.get("conventions", True) is not False
+    for comp in cfg.components.values():
+        node: Any = comp
+        for part in need.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node not in (None, [], {}, ""):
+            return True
+    return False
+
+
+def skipped_rules(rules: list[Rule], cfg: AppConfig | None) -> dict[str, str]:
+    """rule id -> why it does not run: app-specific rules without components, and rules
+    needing an expectation that neither kubeproof.yaml nor discovery gives."""
+    out: dict[str, str] = {}
+    for rule in rules:
+        if not rule.app_specific:
+            continue
+        if cfg is None:
+            out[rule.id] = "no kubeproof.yaml (--no-config): generic rules only"
+        elif not cfg.components:
+            out[rule.id] = "discovery found no frontend or backend (name them in kubeproof.yaml)"
+        elif rule.needs and not any(_declares(cfg, n) for n in rule.needs):
+            if rule.needs == ["conventions"]:
+                out[rule.id] = (
+                    "a convention of kubeproof's own chart (its figures and names), not "
+                    "expected of another chart (kubeproof.yaml `conventions: true` applies it)"
+                )
+            else:
+                wanted = " or ".join(f"`{n}`" for n in rule.needs)
+                out[rule.id] = (
+                    f"needs {wanted} in kubeproof.yaml, which the chart and Dockerfiles do not give"
+                )
+    return out
+
+
+def discovery_report(targets: list[Target]) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """What matched what (first target that rendered), and discovery's own findings."""
+    for t in targets:
+        if t.config is None:
+            return None, []
+        found = getattr(t.config, "discovery", None)
+        if found is None:  # components named by kubeproof.yaml
+            matched = [
+                {"component": o.component, "object": o.ref, "how": "named in kubeproof.yaml"}
+                for o in [*t.objects, *t.dockerfiles]
+                if o.component
+            ]
+            return {
+                "source": display_path(t.config.file),
+                "components": t.config.components,
+                "matched": matched,
+            }, []
+        if t.render_error is None or t is targets[-1]:
+            return found.as_dict(), found.findings()
+    return None, []
 
 
 _WHERE = re.compile(r": (\S+?\.(?:yaml|yml|tpl|json|helmignore|txt)):(\d+)(?::\d+)?: ")
@@ -186,7 +277,15 @@ def run(inp: Inputs) -> Result:
     from .load.chart import DEFAULT_NAMESPACE, RenderOptions
 
     targets = load_targets(inp, cfg, hadolint=any(r.check == "hadolint" for r in rules))
-    result = evaluate(rules, targets, waivers)
+    first = next((t for t in targets if t.render_error is None), targets[0] if targets else None)
+    skipped = skipped_rules(rules, first.config if first else cfg)
+    result = evaluate([r for r in rules if r.id not in skipped], targets, waivers)
+    result.rules = rules
+    discovery, discovery_findings = discovery_report(targets)
+    result.findings += discovery_findings
+    if discovery is not None:
+        result.context["discovery"] = discovery
+    result.context["skipped"] = [{"rule": r, "why": why} for r, why in sorted(skipped.items())]
     result.findings += render_findings(inp.chart or (cfg.chart if cfg else None), targets)
     result.problems += [t.render_error for t in targets if t.render_error]
     if targets and targets[0].chart is not None:

@@ -100,11 +100,30 @@ def build_parser() -> argparse.ArgumentParser:
     add_input_args(c)
     c.add_argument("--format", choices=FORMATS, default="text")
     c.add_argument("--output", metavar="FILE")
+    i = sub.add_parser("init", help="write a commented kubeproof.yaml from discovery")
+    add_input_args(i)
+    i.add_argument("--output", "-o", metavar="FILE", default="kubeproof.yaml")
+    i.add_argument("--force", action="store_true", help="overwrite an existing file")
     return parser
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .errors import KubeproofError
+    from .init import init
+
+    try:
+        text = init(inputs_from_args(args), args.output, force=args.force)
+    except KubeproofError as err:
+        print(f"kubeproof: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.output} ({text.count(chr(10))} lines): review it, then commit it")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "init":
+        return _init(args)
     from .api import run
     from .errors import KubeproofError
 

@@ -13,7 +13,7 @@ from .model import SEVERITIES
 SUBJECTS = ("object", "container", "podSpec")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _KEYS = {"id", "aliases", "severity", "description", "scope", "check", "remediation", "message"}
-_SCOPE_KEYS = {"kinds", "names", "profiles", "components", "hooks", "subject", "init"}
+_SCOPE_KEYS = {"kinds", "names", "profiles", "components", "hooks", "subject", "init", "needs"}
 _CHECK_KEYS = {"schema", "name", "params", "profiles", "message"}
 
 
@@ -30,6 +30,10 @@ class Rule:
     profiles: list[str] = field(default_factory=list)
     components: list[str] | str | None = None  # None: generic; "any"/list: app-specific
     hooks: str = "include"  # include | exclude | only
+    # expectations the rule reads from kubeproof.yaml (component paths such as healthPath,
+    # or "conventions": this project's own, off when discovered or `conventions: false`);
+    # without any of them the rule is skipped, with the reason in the report
+    needs: list[str] = field(default_factory=list)
     subject: str = "object"
     init: bool = False
     schema: dict[str, Any] | None = None
@@ -114,6 +118,7 @@ def parse_rule(data: dict[str, Any], file: str) -> Rule:
         profiles=_list(scope.get("profiles"), "scope.profiles", file),
         components=comps,
         hooks=hooks,
+        needs=_list(scope.get("needs"), "scope.needs", file),
         subject=subject,
         init=bool(scope.get("init", False)),
         schema=check.get("schema"),

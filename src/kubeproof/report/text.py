@@ -24,6 +24,19 @@ def render_text(result: Result, out: IO[str], *, color: bool | None = None) -> N
             f"[dim]release {escape(release['name'])}{escape(how)}, "
             f"namespace {escape(release['namespace'])}[/]"
         )
+    discovery = result.context.get("discovery")
+    if discovery:
+        console.print(f"[dim]components ({escape(str(discovery['source']))}):[/]")
+        by_comp: dict[str, list[str]] = {}
+        for m in discovery.get("matched", []):
+            by_comp.setdefault(m["component"], []).append(f"{m['object']} ({m['how']})")
+        for comp, items in by_comp.items():
+            console.print(f"[dim]  {escape(comp)}: {escape('; '.join(items))}[/]")
+    skipped = result.context.get("skipped") or []
+    if skipped and discovery:
+        console.print(f"[dim]skipped {len(skipped)} rule(s):[/]")
+        for s in skipped:
+            console.print(f"[dim]  {escape(s['rule'])}: {escape(s['why'])}[/]")
     groups: dict[str, list] = {}
     for f in sort_findings(result.findings):
         groups.setdefault(

@@ -1,0 +1,337 @@
+"""Discovery: which objects and Dockerfiles of any team's chart are the frontend and the backend.
+
+Without a ``kubeproof.yaml`` naming them, the two components of the entity model are
+found from what every chart has, strongest evidence first:
+
+1. workload labels (``app.kubernetes.io/component``, ``app.kubernetes.io/name``,
+   ``app``, ``tier``, ``component``), then the workload's name (``-frontend``,
+   ``web``, ``api``, ``ui`` ...), then its container port and image (3000 or a
+   node/next image: frontend; 8000 or a python/uvicorn image: backend);
+2. Services follow the workloads their selector picks; ConfigMaps and Secrets
+   follow the ``envFrom``/``env``/volume references of a component's workload;
+3. Dockerfiles pair by path (``frontend/Dockerfile``), then EXPOSE = containerPort,
+   then base image (node / python).
+
+The result is an ``AppConfig`` shaped like a written ``kubeproof.yaml`` (names only:
+no port, uid, health path or resource figure of this project is ever expected of
+another chart), plus what matched what and why, for the report and ``kubeproof init``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import AppConfig
+from .model import LONG_RUNNING_KINDS, Dockerfile, Finding, K8sObject
+
+COMPONENTS = ("frontend", "backend")
+_WORDS = {
+    "frontend": {"frontend", "front", "fe", "web", "webapp", "ui", "client", "nextjs", "next"},
+    "backend": {"backend", "back", "be", "api", "server", "fastapi"},
+}
+LABELS = (
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/name",
+    "app",
+    "tier",
+    "component",
+    "role",
+)
+_PORTS = {3000: "frontend", 8000: "backend"}
+_STRENGTH = ("path", "EXPOSE", "base")  # how a Dockerfile pairs, strongest first
+_IMAGES = {
+    "frontend": ("node", "next", "nginx"),
+    "backend": ("python", "uvicorn", "fastapi", "gunicorn"),
+}
+
+
+def classify_text(text: str) -> set[str]:
+    """The components a name or label value speaks of, by its words (``todo-frontend``,
+    ``webApp``, ``api_server``)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(text))
+    tokens = {t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t}
+    return {c for c, words in _WORDS.items() if tokens & words}
+
+
+@dataclass
+class Match:
+    """One object (or Dockerfile) assigned to a component, and the evidence."""
+
+    component: str
+    ref: str
+    how: str
+
+
+@dataclass
+class Discovery:
+    """What discovery matched, what it could not place, and the config it implies."""
+
+    matches: list[Match] = field(default_factory=list)
+    unmatched: list[tuple[Any, str]] = field(default_factory=list)  # (object, why)
+    ambiguous: list[tuple[Any, list[str], str]] = field(default_factory=list)
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: str = "discovered"  # or the kubeproof.yaml that named them
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "components": self.components,
+            "matched": [
+                {"component": m.component, "object": m.ref, "how": m.how} for m in self.matches
+            ],
+            "unmatched": [{"object": _ref(o), "why": why} for o, why in self.unmatched],
+            "ambiguous": [
+                {"object": _ref(o), "components": cs, "why": why} for o, cs, why in self.ambiguous
+            ],
+        }
+
+    def findings(self) -> list[Finding]:
+        """An object that matches no component or two is a finding, never a silent skip."""
+        out = []
+        for obj, why in self.unmatched:
+            out.append(
+                _finding(
+                    obj,
+                    "info",
+                    f"{_ref(obj)} matches no component ({why}); app-specific rules skip it",
+                    "If it is the frontend or the backend, name it in kubeproof.yaml "
+                    "(`kubeproof init` writes one to edit).",
+                )
+            )
+        for obj, comps, why in self.ambiguous:
+            out.append(
+                _finding(
+                    obj,
+                    "warning",
+                    f"{_ref(obj)} matches {' and '.join(comps)} ({why}); app-specific "
+                    f"rules skip it",
+                    "Name each component's objects in kubeproof.yaml (`kubeproof init`).",
+                )
+            )
+        return out
+
+
+def _ref(obj: Any) -> str:
+    return obj.ref if not isinstance(obj, Dockerfile) else f"Dockerfile {obj.file}"
+
+
+def _finding(obj: Any, severity: str, message: str, fix: str) -> Finding:
+    from .engine import display_path
+
+    return Finding(
+        rule="component-discovery",
+        severity=severity,
+        kind=obj.kind,
+        namespace=getattr(obj, "namespace", None),
+        name=obj.name if not isinstance(obj, Dockerfile) else Path(obj.file).name,
+        container=None,
+        file=display_path(obj.file),
+        line=obj.line if isinstance(obj, K8sObject) else 1,
+        message=message,
+        remediation=fix,
+    )
+
+
+def _main_container(obj: K8sObject) -> dict[str, Any]:
+    return next((c for _, c in obj.containers()), {})
+
+
+def _by_labels(obj: K8sObject) -> tuple[set[str], str]:
+    labels = {**obj.metadata.get("labels", {}), **obj.pod_labels} if obj.metadata else {}
+    for key in LABELS:
+        value = labels.get(key)
+        if value is None:
+            continue
+        found = classify_text(str(value))
+        if found:
+            return found, f"label {key}={value}"
+    return set(), ""
+
+
+def _by_port_image(obj: K8sObject) -> tuple[set[str], str]:
+    from .checks.util import image_parts
+
+    c = _main_container(obj)
+    image = str(c.get("image", ""))
+    repo = image_parts(image)[0]
+    found = classify_text(repo.rsplit("/", 1)[-1])
+    if found:
+        return found, f"image {image}"
+    for p in c.get("ports") or []:
+        comp = _PORTS.get(p.get("containerPort")) if isinstance(p, dict) else None
+        if comp:
+            return {comp}, f"containerPort {p['containerPort']}"
+    base = repo.rsplit("/", 1)[-1].lower()
+    hits = {comp for comp, words in _IMAGES.items() if any(w in base for w in words)}
+    if hits:
+        return hits, f"image {image}"
+    return set(), ""
+
+
+def classify_workload(obj: K8sObject) -> tuple[set[str], str]:
+    """(components, evidence) for a workload: labels, then name, then port and image."""
+    found, how = _by_labels(obj)
+    if found:
+        return found, how
+    found = classify_text(obj.name)
+    if found:
+        return found, f"name {obj.name}"
+    return _by_port_image(obj)
+
+
+def _selected(svc: K8sObject, workloads: Iterable[K8sObject]) -> list[K8sObject]:
+    selector = (svc.data.get("spec") or {}).get("selector")
+    if not isinstance(selector, dict) or not selector:
+        return []
+    return [
+        w
+        for w in workloads
+        if w.namespace == svc.namespace
+        and all(w.pod_labels.get(k) == v for k, v in selector.items())
+    ]
+
+
+def _references(obj: K8sObject) -> list[tuple[str, str]]:
+    """(kind, name) of each ConfigMap and Secret the pod spec takes values from."""
+    out: list[tuple[str, str]] = []
+    spec = obj.pod_spec or {}
+    for _, c in obj.containers(init=True):
+        for src in c.get("envFrom") or []:
+            for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                ref = src.get(key) if isinstance(src, dict) else None
+                if isinstance(ref, dict) and ref.get("name"):
+                    out.append((kind, str(ref["name"])))
+        for env in c.get("env") or []:
+            vf = env.get("valueFrom") if isinstance(env, dict) else None
+            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                ref = vf.get(key) if isinstance(vf, dict) else None
+                if isinstance(ref, dict) and ref.get("name"):
+                    out.append((kind, str(ref["name"])))
+    for vol in spec.get("volumes") or []:
+        if isinstance(vol, dict) and isinstance(vol.get("configMap"), dict):
+            out.append(("ConfigMap", str(vol["configMap"].get("name", ""))))
+        if isinstance(vol, dict) and isinstance(vol.get("secret"), dict):
+            out.append(("Secret", str(vol["secret"].get("secretName", ""))))
+    return list(dict.fromkeys(out))
+
+
+def _container_ports(obj: K8sObject) -> set[int]:
+    return {
+        p["containerPort"]
+        for p in _main_container(obj).get("ports") or []
+        if isinstance(p, dict) and isinstance(p.get("containerPort"), int)
+    }
+
+
+def classify_dockerfile(df: Dockerfile, workloads: dict[str, K8sObject]) -> tuple[set[str], str]:
+    """(components, evidence): path, then EXPOSE = containerPort, then base image."""
+    from .load.dockerfile import exposed_ports
+
+    parts = Path(df.file).parts
+    for part in reversed(parts):
+        found = classify_text(part.replace("Dockerfile", " ").replace("dockerfile", " "))
+        if found:
+            return found, f"path {df.file}"
+    final = df.final
+    if final is None:
+        return set(), ""
+    exposed = {p for p, _, _ in exposed_ports(final)}
+    by_port = {c for c, wl in workloads.items() if exposed & _container_ports(wl)}
+    if by_port:
+        return by_port, f"EXPOSE {sorted(exposed)} = containerPort"
+    bases = " ".join(s.base_resolved.lower() for s in df.stages)
+    hits = {c for c, words in _IMAGES.items() if any(w in bases for w in words)}
+    if hits:
+        return hits, f"base image {final.base_resolved}"
+    return set(), ""
+
+
+def discover(objects: list[K8sObject], dockerfiles: list[Dockerfile]) -> Discovery:
+    """Assign objects and Dockerfiles to frontend/backend; sets ``component`` on each."""
+    d = Discovery()
+    candidates: dict[str, list[tuple[K8sObject, str]]] = {c: [] for c in COMPONENTS}
+    for obj in objects:
+        if obj.kind not in LONG_RUNNING_KINDS or obj.is_hook:
+            continue
+        found, how = classify_workload(obj)
+        if len(found) == 1:
+            candidates[next(iter(found))].append((obj, how))
+        elif found:
+            d.ambiguous.append((obj, sorted(found), how))
+        else:
+            d.unmatched.append((obj, "no label, name, port or image speaks of one"))
+    workloads: dict[str, K8sObject] = {}
+    for comp, found in candidates.items():
+        if not found:
+            continue
+        (obj, how), *rest = found
+        if rest:
+            for other, ohow in found:
+                d.ambiguous.append(
+                    (
+                        other,
+                        [comp],
+                        f"{ohow}; so do {', '.join(o.ref for o, _ in found if o is not other)}",
+                    )
+                )
+            continue
+        workloads[comp] = obj
+        obj.component = comp
+        d.matches.append(Match(comp, obj.ref, how))
+        d.components[comp] = {"deployment": obj.name}
+    for svc in (o for o in objects if o.kind == "Service"):
+        comps = [c for c, wl in workloads.items() if wl in _selected(svc, [wl])]
+        if len(comps) == 1:
+            comp = comps[0]
+            svc.component = comp
+            d.matches.append(Match(comp, svc.ref, f"selector picks {workloads[comp].ref}"))
+            d.components[comp].setdefault("service", svc.name)
+    by_ref = {(o.kind, o.name): o for o in objects}
+    for comp, wl in workloads.items():
+        for kind, name in _references(wl):
+            obj = by_ref.get((kind, name))
+            if obj is None or obj.component not in (None, comp):
+                continue
+            obj.component = comp
+            d.matches.append(Match(comp, obj.ref, f"{wl.ref} takes values from it"))
+            key = "configMap" if kind == "ConfigMap" else "secret"
+            d.components[comp].setdefault(key, {"name": name})
+    paired: dict[str, list[tuple[Dockerfile, str]]] = {c: [] for c in COMPONENTS}
+    for df in dockerfiles:
+        found, how = classify_dockerfile(df, workloads)
+        if len(found) == 1:
+            paired[next(iter(found))].append((df, how))
+        elif found:
+            d.ambiguous.append((df, sorted(found), how))
+        else:
+            d.unmatched.append((df, "no path, EXPOSE or base image speaks of one"))
+    for comp, found in paired.items():
+        if not found:
+            continue
+        found.sort(key=lambda item: _STRENGTH.index(item[1].split(" ", 1)[0]))
+        strongest = [f for f in found if f[1].split(" ", 1)[0] == found[0][1].split(" ", 1)[0]]
+        if len(strongest) > 1:
+            for df, how in strongest:
+                d.ambiguous.append((df, [comp], f"{how}; {len(strongest)} Dockerfiles pair so"))
+            continue
+        df, how = found[0]
+        df.component = comp
+        d.matches.append(Match(comp, f"Dockerfile {df.file}", how))
+        d.components.setdefault(comp, {}).setdefault("image", {})["dockerfile"] = df.file
+        for other, ohow in found[1:]:
+            d.unmatched.append((other, f"{ohow} speaks of {comp}, but {df.file} pairs by {how}"))
+    return d
+
+
+def discovered_config(d: Discovery, objects: list[K8sObject], root: str = ".") -> AppConfig:
+    """The AppConfig a written kubeproof.yaml with these names would give (names only)."""
+    data: dict[str, Any] = {"components": d.components, "discovered": True}
+    if any(o.kind == "Pod" and o.is_test_hook for o in objects):
+        data["testPod"] = {"reaches": [c for c in d.components if "service" in d.components[c]]}
+    return AppConfig(
+        file="(discovered)", root=Path(root).resolve(), data=data, components=d.components
+    )

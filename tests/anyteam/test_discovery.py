@@ -1,0 +1,183 @@
+"""Discovery: the frontend and backend of a chart nobody here wrote, by labels, names,
+ports and images; Services, ConfigMaps, Secrets and Dockerfiles follow; the app-specific
+rules then run with nothing of this project's chart expected."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from kubeproof.discover import classify_text, discover
+from kubeproof.load.yamlsrc import load_manifests
+
+from .charts import rules_of, run_json
+
+TEAM = Path(__file__).parent / "fixtures" / "team"
+OUR_VALUES = ("todo-backend", "todo-frontend", "10001", "100m", "128Mi", "/docs", "nextjs")
+
+
+@pytest.fixture
+def team(monkeypatch):
+    """Run from the team's repository root, as its maintainers would."""
+    monkeypatch.chdir(TEAM)
+    return ["--chart", "chart", "--dockerfile", "web/Dockerfile", "--dockerfile", "api/Dockerfile"]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("todo-frontend", {"frontend"}),
+        ("taskbot-web", {"frontend"}),
+        ("webApp", {"frontend"}),
+        ("core_api", {"backend"}),
+        ("todo-chatbot-backend", {"backend"}),
+        ("todo-chatbot", set()),
+        ("postgres", set()),
+        ("web-api", {"frontend", "backend"}),
+    ],
+)
+def test_words_of_a_name_say_which_component(text, want):
+    assert classify_text(text) == want
+
+
+def test_team_chart_components_are_matched_and_reported(capsys, team):
+    _code, report, _ = run_json(capsys, *team)
+    matched = {(m["component"], m["object"]) for m in report["discovery"]["matched"]}
+    assert matched == {
+        ("frontend", "Deployment/taskbot-web"),
+        ("frontend", "Service/taskbot-web"),
+        ("frontend", "Dockerfile web/Dockerfile"),
+        ("backend", "Deployment/taskbot-api"),
+        ("backend", "Service/taskbot-api"),
+        ("backend", "ConfigMap/taskbot-api-settings"),
+        ("backend", "Secret/taskbot-db"),
+        ("backend", "Dockerfile api/Dockerfile"),
+    }
+    hows = {m["object"]: m["how"] for m in report["discovery"]["matched"]}
+    assert hows["Deployment/taskbot-web"] == "label tier=web"
+    assert hows["Service/taskbot-api"] == "selector picks Deployment/taskbot-api"
+    # the database matches no component: a visible info finding, not a silent skip
+    (db,) = [f for f in report["findings"] if f["rule"] == "component-discovery"]
+    assert db["name"] == "taskbot-db" and db["severity"] == "info"
+    assert db["file"] == os.path.join("chart", "templates", "db.yaml")
+
+
+def test_rules_needing_declared_values_are_skipped_with_a_reason(capsys, team):
+    _code, report, _ = run_json(capsys, *team)
+    skipped = {s["rule"]: s["why"] for s in report["skipped"]}
+    assert "needs `healthPath` in kubeproof.yaml" in skipped["probe-health-path"]
+    assert "resources-as-declared" in skipped and "image-repository" in skipped
+    assert "rolling-update" not in skipped and "healthcheck-matches-probe" not in skipped
+
+
+def test_app_rules_run_on_discovered_components_without_our_values(capsys, team):
+    _code, report, _ = run_json(capsys, *team)
+    by_rule = {}
+    for f in report["findings"]:
+        by_rule.setdefault(f["rule"], []).append(f)
+    # the api Deployment has no strategy: the entity model's rolling update applies to it
+    (ru,) = by_rule["rolling-update"]
+    assert ru["name"] == "taskbot-api"
+    for f in report["findings"]:
+        for ours in OUR_VALUES:
+            assert ours not in f["message"], f
+    for rule in ("image-user-matches-pod", "expose-port-chain", "healthcheck-matches-probe"):
+        assert rule not in by_rule  # the team's chart agrees with its Dockerfiles
+
+
+def test_cross_checks_fire_on_discovered_pairs(capsys, team, tmp_path):
+    bad = tmp_path / "api.Dockerfile"
+    text = (TEAM / "api" / "Dockerfile").read_text()
+    bad.write_text(
+        text.replace("USER 1500:1500", "USER 1600:1600").replace("EXPOSE 8000", "EXPOSE 8080")
+    )
+    args = ["--chart", "chart", "--dockerfile", "web/Dockerfile", "--dockerfile", str(bad)]
+    _code, report, _ = run_json(capsys, *args)
+    hows = {m["object"]: m["how"] for m in report["discovery"]["matched"]}
+    assert hows[f"Dockerfile {bad}"] == f"path {bad}"  # api.Dockerfile: "api" in the name
+    rules = rules_of(report)
+    assert "image-user-matches-pod" in rules and "expose-port-chain" in rules
+    (user,) = [f for f in report["findings"] if f["rule"] == "image-user-matches-pod"]
+    assert "runAsUser 1500" in user["message"] and "USER uid 1600" in user["message"]
+
+
+def test_ports_and_images_when_nothing_else_speaks(tmp_path):
+    docs = []
+    for name, port, image in (("alpha", 3000, "ghcr.io/x/one:1"), ("beta", 8000, "x/two:1")):
+        docs.append(
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n"
+            f"  selector: {{matchLabels: {{k: {name}}}}}\n  template:\n"
+            f"    metadata: {{labels: {{k: {name}}}}}\n    spec:\n      containers:\n"
+            f"      - name: c\n        image: {image}\n        ports:\n"
+            f"        - containerPort: {port}\n"
+        )
+    objects = load_manifests("---\n".join(docs), "raw.yaml")  # raw: no "# Source:" lines
+    found = discover(objects, [])
+    assert {(m.component, m.ref, m.how) for m in found.matches} == {
+        ("frontend", "Deployment/alpha", "containerPort 3000"),
+        ("backend", "Deployment/beta", "containerPort 8000"),
+    }
+
+
+def test_two_workloads_claiming_one_component_are_a_warning(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no kubeproof.yaml here
+    docs = [
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {n}\nspec:\n"
+        f"  template:\n    spec:\n      containers: [{{name: c, image: x:1}}]\n"
+        for n in ("shop-web", "admin-web")
+    ]
+    raw = tmp_path / "raw.yaml"
+    raw.write_text("---\n".join(docs))
+    _code, report, _ = run_json(capsys, "--manifests", str(raw))
+    hits = [f for f in report["findings"] if f["rule"] == "component-discovery"]
+    assert {f["name"] for f in hits} == {"shop-web", "admin-web"}
+    assert all(f["severity"] == "warning" and "matches frontend" in f["message"] for f in hits)
+
+
+def test_an_explicit_mapping_in_kubeproof_yaml_wins(capsys, team, tmp_path):
+    cfg = tmp_path / "kubeproof.yaml"
+    cfg.write_text(
+        json.dumps(
+            {
+                "chart": str(TEAM / "chart"),
+                "components": {
+                    "frontend": {"deployment": "taskbot-api", "service": "taskbot-api"},
+                    "backend": {"deployment": "taskbot-web"},
+                },
+            }
+        )
+    )
+    _code, report, _ = run_json(capsys, *team, "--config", str(cfg))
+    assert report["discovery"]["source"] == str(cfg)
+    matched = {(m["component"], m["object"]) for m in report["discovery"]["matched"]}
+    assert ("frontend", "Deployment/taskbot-api") in matched
+    assert ("backend", "Deployment/taskbot-web") in matched
+
+
+def test_init_writes_a_commented_config_that_check_then_uses(capsys, tmp_path, monkeypatch):
+    import shutil
+
+    from kubeproof.cli import main
+
+    repo = tmp_path / "repo"
+    shutil.copytree(TEAM, repo)
+    monkeypatch.chdir(repo)
+    args = ["--chart", "chart", "--dockerfile", "web/Dockerfile", "--dockerfile", "api/Dockerfile"]
+    assert main(["init", *args]) == 0
+    text = (repo / "kubeproof.yaml").read_text()
+    assert "deployment: taskbot-web" in text and "# Deployment/taskbot-web: label tier=web" in text
+    assert "healthPath: /healthz  # its HTTP probe's path" in text
+    assert "user: {uid: 1500}  # USER 1500:1500" in text
+    assert "conventions: false" in text and "reaches: [frontend, backend]" in text
+    for ours in OUR_VALUES:
+        assert ours not in text
+    assert main(["init", *args]) == 2  # never overwrites without --force
+    capsys.readouterr()
+    _code, report, _ = run_json(capsys, *args)
+    assert report["discovery"]["source"] == "kubeproof.yaml"
+    skipped = {s["rule"] for s in report["skipped"]}
+    assert "probe-health-path" not in skipped and "resources-as-declared" in skipped
+    assert "probe-health-path" not in rules_of(report)  # pinned from the chart: it agrees
