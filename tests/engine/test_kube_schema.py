@@ -1,0 +1,74 @@
+"""The compiled Kubernetes schemas (jsonschema-rs) give jsonschema's verdict on every object."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from kubeproof.checks.kube_schema import compiled, validator
+
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web", "labels": {"app": "web"}, "annotations": {"a": "b"}},
+    "spec": {
+        "replicas": 2,
+        "selector": {"matchLabels": {"app": "web"}},
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "web",
+                        "image": "web:1.0",
+                        "ports": [{"containerPort": 8080, "name": "http"}],
+                        "resources": {"limits": {"cpu": 1, "memory": "512Mi"}},
+                        "readinessProbe": {"httpGet": {"path": "/", "port": "http"}},
+                    }
+                ]
+            },
+        },
+    },
+}
+
+
+def _with(path: str, value: object) -> dict:
+    data = copy.deepcopy(DEPLOYMENT)
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+    node = data
+    for p in parents:
+        node = node[p]
+    node[last] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("data", "valid"),
+    [
+        (DEPLOYMENT, True),
+        (_with("spec.replicas", None), True),  # nullable, as the API server accepts
+        (_with("spec.template.spec.containers.0.ports.0.containerPort", "8080"), False),
+        (_with("spec.template.spec.containers.0.imagePullPolicyy", "Always"), False),
+        (_with("spec.template.spec.containers.0.readinessProbe.httpGet.port", 8080), True),
+        (_with("spec.template.spec.containers.0.readinessProbe.httpGet.port", 1.5), False),
+        (_with("spec.replicas", True), False),  # a boolean is no integer
+        (_with("metadata.labels.app", 1), False),
+        (_with("spec.selector", "app=web"), False),
+        (_with("spec.template.spec.containers.0.name", None), False),  # required, not nullable
+        (_with("kind", "Deploymentt"), False),
+    ],
+)
+def test_compiled_schema_agrees_with_jsonschema(data, valid):
+    fast = compiled("1.34", True, "Deployment", "apps/v1")
+    slow = validator("1.34", True, "Deployment", "apps/v1")
+    assert fast is not None, "jsonschema-rs is a core dependency"
+    errors = [e.message for e in slow.iter_errors(data)]
+    assert (not errors) is valid, errors
+    assert fast.is_valid(data) is valid
+
+
+def test_no_schema_for_a_custom_resource():
+    assert compiled("1.34", True, "Widget", "example.com/v1") is None
+    assert validator("1.34", True, "Widget", "example.com/v1") is None
