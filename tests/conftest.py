@@ -22,6 +22,7 @@ TIERS: dict[str, str] = {
     "chart": "static",  # our chart and Dockerfiles: render, lint, every policy
     "golden": "static",  # findings on our chart, the rule fixtures and a corpus stay put
     "anyteam": "static",  # charts written here, checked as a team that did not write kubeproof
+    "mutate": "static",  # the mutation catalogue: meta-tests, our chart and another app mutated
     "fuzz": "fuzz",
     "image": "image",
     "cluster": "cluster",

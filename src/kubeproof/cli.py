@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from typing import IO
 
 from .model import DEFAULT_KUBE_VERSION, DEFAULT_RENDERER, FORMATS, RENDERERS
 
@@ -104,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_input_args(i)
     i.add_argument("--output", "-o", metavar="FILE", default="kubeproof.yaml")
     i.add_argument("--force", action="store_true", help="overwrite an existing file")
+    from .mutate.cli import add_parser as add_mutate
+
+    add_mutate(sub)
     return parser
 
 
@@ -120,10 +125,28 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def emit(output: str | None, write: Callable[[IO[str], bool | None], None]) -> bool:
+    """Write a report to ``output`` (no colour) or stdout; False when the file cannot be written."""
+    if not output:
+        write(sys.stdout, None)
+        return True
+    try:
+        with open(output, "w") as out:
+            write(out, False)
+    except OSError as err:
+        print(f"kubeproof: cannot write {output}: {err.strerror}", file=sys.stderr)
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "init":
         return _init(args)
+    if args.command == "mutate":
+        from .mutate.cli import main as mutate_main
+
+        return mutate_main(args)
     from .api import run
     from .errors import KubeproofError
 
@@ -137,15 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from .report import write
 
-    if args.output:
-        try:
-            with open(args.output, "w") as out:
-                write(result, args.format, out, color=False)
-        except OSError as err:
-            print(f"kubeproof: cannot write {args.output}: {err.strerror}", file=sys.stderr)
-            return 2
-    else:
-        write(result, args.format, sys.stdout)
+    if not emit(args.output, lambda out, color: write(result, args.format, out, color=color)):
+        return 2
     for problem in result.problems:
         print(f"kubeproof: {problem}", file=sys.stderr)
     return result.exit_code

@@ -175,3 +175,35 @@ def service_url(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[V
         f"(the {comp_name} Service)",
         ("data", key),
     )
+
+
+def _literal_secret(name: str, value: str) -> str | None:
+    """Why a literal env value is a credential, or None (paths, flags, numbers, refs are not)."""
+    why = looks_real(value, "")
+    if why is not None:
+        return why
+    plain = value.strip()
+    if not plain or not SECRET_NAME.search(name) or "$(" in plain:
+        return None
+    if plain.startswith(("/", "./")) or plain.lower() in ("true", "false") or plain.isdigit():
+        return None
+    if re.match(r"^[a-z][a-z0-9+.-]*://", plain, re.I) and not _URL_PASSWORD.match(plain):
+        return None  # a URL without credentials (TOKEN_URL, SECRET_ENDPOINT)
+    return "its name says it is a secret"
+
+
+@check
+def env_no_secrets(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    """Literal ``env`` values that are credentials (use secretKeyRef instead)."""
+    for path, c in obj.containers(init=True):
+        for i, env in enumerate(c.get("env") or []):
+            if not isinstance(env, dict) or not isinstance(env.get("value"), str):
+                continue
+            why = _literal_secret(str(env.get("name", "")), env["value"])
+            if why:
+                yield Violation(
+                    f'{obj.ref} container "{c.get("name") or path[-1]}" env {env.get("name")} '
+                    f"holds a credential as a literal value ({why})",
+                    (*path, "env", i, "value"),
+                    str(c.get("name") or path[-1]),
+                )

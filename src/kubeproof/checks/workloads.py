@@ -246,3 +246,37 @@ def references_exist(t: Target, obj: K8sObject, params: dict[str, Any]):
             f"and not declared external",
             path,
         )
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, Any]) -> list[str]:
+    """What in a label selector (matchLabels, matchExpressions) ``labels`` do not satisfy."""
+    unmet = [
+        f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items() if labels.get(k) != v
+    ]
+    for expr in selector.get("matchExpressions") or []:
+        if not isinstance(expr, dict):
+            continue
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        ok = {
+            "In": key in labels and labels.get(key) in values,
+            "NotIn": labels.get(key) not in values,
+            "Exists": key in labels,
+            "DoesNotExist": key not in labels,
+        }.get(str(op), True)
+        if not ok:
+            unmet.append(f"{key} {op} {values}" if values else f"{key} {op}")
+    return unmet
+
+
+@check
+def selector_matches_template(t: Target, obj: K8sObject, params: dict[str, Any]):
+    """The workload's spec.selector selects its own pod template."""
+    selector = (obj.data.get("spec") or {}).get("selector")
+    if not isinstance(selector, dict):
+        return
+    unmet = _selects(selector, obj.pod_labels)
+    if unmet:
+        yield Violation(
+            f"{obj.ref} selector does not match its pod template's labels ({', '.join(unmet)})",
+            ("spec", "selector"),
+        )

@@ -1,0 +1,242 @@
+"""Apply every operator to the good artifacts and run the engine in-process on each mutant."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..engine import evaluate
+from ..model import Finding, Target
+from ..policy import Rule
+from ..waivers import Waiver
+from .operators import Mutant, Operator, apply, catalogue, sites
+
+CAUGHT, OTHER, MISSED = "caught", "caught by another rule", "missed"
+
+
+def finding_key(f: Finding) -> tuple[Any, ...]:
+    return (f.rule, f.kind, f.name, f.container, f.message)
+
+
+def in_force(rule: Rule, target: Target) -> bool:
+    """Whether ``rule`` looks at ``target`` (its profile; kubeproof.yaml if app-specific)."""
+    if rule.profiles and target.profile not in rule.profiles:
+        return False
+    return not (rule.app_specific and target.config is None)
+
+
+@dataclass
+class MutantResult:
+    operator: str
+    variant: Any
+    site: str
+    profile: str | None
+    status: str
+    expected: list[str]  # the operator's rules in force on this mutant
+    fired: list[str]  # those of them that fired
+    other: list[str]  # other rules that fired
+    noise: list[Finding]  # findings of rules neither expected nor known consequences
+    new: list[Finding]  # every new unwaived finding
+    mutant: Mutant | None = None
+
+    @property
+    def name(self) -> str:
+        return self.operator + (f"[{self.variant}]" if self.variant is not None else "")
+
+
+@dataclass
+class Report:
+    baseline: list[Finding]  # unwaived findings of the good artifacts
+    operators: list[Operator]
+    results: list[MutantResult]
+    rules: list[Rule]
+    profiles: list[str | None]
+    objects: int
+    dockerfiles: int
+    seconds: float = 0.0
+    applied: dict[str, int] = field(default_factory=dict)  # operator -> mutants made
+    targets: list[Target] = field(default_factory=list)  # the good artifacts
+
+    @property
+    def baseline_errors(self) -> list[Finding]:
+        return [f for f in self.baseline if f.severity == "error"]
+
+    @property
+    def noise(self) -> list[tuple[MutantResult, Finding]]:
+        return [(r, f) for r in self.results for f in r.noise]
+
+    def by_status(self, status: str) -> list[MutantResult]:
+        return [r for r in self.results if r.status == status]
+
+    def rule_scores(self) -> dict[str, tuple[int, int]]:
+        """rule -> (mutants that expect it in force, mutants it caught), every loaded rule."""
+        scores = {r.id: (0, 0) for r in self.rules}
+        for res in self.results:
+            for rule in res.expected:
+                want, got = scores.get(rule, (0, 0))
+                scores[rule] = (want + 1, got + (rule in res.fired))
+        return scores
+
+    @property
+    def exit_code(self) -> int:
+        """0: the baseline is clean and every mutant is caught (by its rule or another)."""
+        return 0 if not self.baseline_errors and not self.by_status(MISSED) else 1
+
+    def expected_rules(self, operator: str) -> list[str]:
+        return next((list(o.rules) for o in self.operators if o.name == operator), [])
+
+    def why_idle(self, rule_ids: list[str]) -> str:
+        """Why rules do not apply: their profile, kubeproof.yaml, or they are not loaded."""
+        by_id = {r.id: r for r in self.rules}
+        reasons = []
+        for rid in rule_ids:
+            rule = by_id.get(rid)
+            if rule is None:
+                reasons.append("not loaded")
+            elif rule.profiles and not set(rule.profiles) & set(self.profiles):
+                reasons.append(f"profile {', '.join(rule.profiles)} only")
+            elif rule.app_specific:
+                reasons.append("app-specific, needs kubeproof.yaml")
+        return "; ".join(dict.fromkeys(reasons)) or "not applicable"
+
+    @property
+    def partial(self) -> list[MutantResult]:
+        """Caught, but an expected rule in force stayed silent."""
+        return [r for r in self.results if r.status != MISSED and set(r.expected) - set(r.fired)]
+
+
+class Mutator:
+    """Baseline findings per target, then one engine run per mutant."""
+
+    def __init__(self, rules: list[Rule], targets: list[Target], waivers: list[Waiver]) -> None:
+        self.rules = rules
+        self.by_id = {name: r for r in rules for name in (r.id, *r.aliases)}
+        self.targets = targets
+        self.waivers = waivers
+        self._baseline: dict[tuple[int, ...], list[Finding]] = {}
+
+    def findings(self, targets: list[Target]) -> list[Finding]:
+        """Unwaived findings of one engine run over ``targets`` (as ``check`` runs it)."""
+        result = evaluate(self.rules, targets, self.waivers)
+        return [f for f in result.findings if not f.waived]
+
+    def baseline(self, indices: tuple[int, ...]) -> list[Finding]:
+        if indices not in self._baseline:
+            self._baseline[indices] = self.findings([self.targets[i] for i in indices])
+        return self._baseline[indices]
+
+    def canonical(self, rid: str) -> str:
+        """A rule id as findings carry it (an alias resolved; hadolint/<code> kept)."""
+        rule = self.by_id.get(rid)
+        return rule.id if rule is not None else rid
+
+    def expected(self, op: Operator, targets: list[Target]) -> list[str]:
+        out = []
+        for rid in op.rules:
+            rule = self.by_id.get(rid.split("/")[0])
+            if rule is not None and any(in_force(rule, t) for t in targets):
+                out.append(self.canonical(rid))
+        return out
+
+    def judge(self, mutant: Mutant) -> MutantResult:
+        op, site = mutant.site.op, mutant.site
+        indices = tuple(i for i, _ in mutant.targets)
+        before = {finding_key(f) for f in self.baseline(indices)}
+        new = [
+            f for f in self.findings([t for _, t in mutant.targets]) if finding_key(f) not in before
+        ]
+        expected = self.expected(op, [t for _, t in mutant.targets])
+        fired_rules = {f.rule for f in new}
+        fired = [r for r in expected if r in fired_rules]
+        known = {self.canonical(r) for r in (*op.rules, *op.also)}
+        other = sorted(fired_rules - set(fired))
+        noise = [f for f in new if f.rule not in known]
+        blocking = [f for f in new if f.severity == "error" or f.rule in known]
+        if fired:
+            status = CAUGHT
+        elif blocking:
+            status = OTHER
+        else:
+            status = MISSED
+        profiles = {t.profile for _, t in mutant.targets}
+        return MutantResult(
+            operator=op.name,
+            variant=site.variant,
+            site=site.label,
+            profile=profiles.pop() if len(profiles) == 1 else None,
+            status=status,
+            expected=expected,
+            fired=fired,
+            other=other,
+            noise=noise,
+            new=new,
+            mutant=mutant,
+        )
+
+    def mutants(self, operators: list[Operator]) -> list[Mutant]:
+        out = []
+        for op in operators:
+            for site in sites(op, self.targets):
+                mutant = apply(site, self.targets)
+                if mutant is not None:
+                    out.append(mutant)
+        return out
+
+    def run(self, operators: list[Operator]) -> list[MutantResult]:
+        mutants = self.mutants(operators)
+        self._prestart_hadolint(mutants)
+        return [self.judge(m) for m in mutants]
+
+    def _prestart_hadolint(self, mutants: list[Mutant]) -> None:
+        """hadolint runs as a process per Dockerfile text: start them all at once."""
+        if not any(r.check == "hadolint" for r in self.rules):
+            return
+        from ..checks.dockerfiles import start_hadolint
+
+        dockerfiles = {id(d): d for m in mutants for _, t in m.targets[:1] for d in t.dockerfiles}
+        if dockerfiles:
+            start_hadolint(list(dockerfiles.values()), self.targets[0].hadolint_config)
+
+
+def run_mutation(inp: Any, only: list[str] | None = None) -> Report:
+    """Load what ``kubeproof check`` would, apply every operator, judge every mutant."""
+    from ..api import load_targets, resolve_config
+    from ..errors import InputError
+    from ..policy import default_policies_dir, load_rules
+    from ..waivers import load_waivers
+
+    started = time.perf_counter()
+    cfg = resolve_config(inp)
+    policies = inp.policies or default_policies_dir()
+    rules = load_rules(policies)
+    waivers = load_waivers(str(Path(policies, "waivers.yaml")))
+    targets = load_targets(inp, cfg, hadolint=any(r.check == "hadolint" for r in rules))
+    if not any(t.objects or t.dockerfiles for t in targets):
+        raise InputError("checked no object: the input holds no Kubernetes object or Dockerfile")
+    ops = list(catalogue().values())
+    if only:
+        unknown = sorted(set(only) - {o.name for o in ops})
+        if unknown:
+            raise InputError(f"unknown operator(s): {', '.join(unknown)}")
+        ops = [o for o in ops if o.name in only]
+    mutator = Mutator(rules, targets, waivers)
+    results = mutator.run(ops)
+    baseline = mutator.baseline(tuple(range(len(targets))))
+    applied: dict[str, int] = {o.name: 0 for o in ops}
+    for r in results:
+        applied[r.operator] += 1
+    dockerfiles = {id(d) for t in targets for d in t.dockerfiles}
+    return Report(
+        baseline=baseline,
+        operators=ops,
+        results=results,
+        rules=rules,
+        profiles=[t.profile for t in targets],
+        objects=sum(len(t.objects) for t in targets),
+        dockerfiles=len(dockerfiles),
+        seconds=time.perf_counter() - started,
+        applied=applied,
+        targets=targets,
+    )
