@@ -140,13 +140,14 @@ class Mutator:
                 out.append(self.canonical(rid))
         return out
 
+    def new_findings(self, pairs: list[tuple[int, Target]]) -> list[Finding]:
+        """Unwaived findings of the mutated targets that the good ones do not have."""
+        before = {finding_key(f) for f in self.baseline(tuple(i for i, _ in pairs))}
+        return [f for f in self.findings([t for _, t in pairs]) if finding_key(f) not in before]
+
     def judge(self, mutant: Mutant) -> MutantResult:
         op, site = mutant.site.op, mutant.site
-        indices = tuple(i for i, _ in mutant.targets)
-        before = {finding_key(f) for f in self.baseline(indices)}
-        new = [
-            f for f in self.findings([t for _, t in mutant.targets]) if finding_key(f) not in before
-        ]
+        new = self.new_findings(mutant.targets)
         expected = self.expected(op, [t for _, t in mutant.targets])
         fired_rules = {f.rule for f in new}
         fired = [r for r in expected if r in fired_rules]
@@ -198,6 +199,29 @@ class Mutator:
         dockerfiles = {id(d): d for m in mutants for _, t in m.targets[:1] for d in t.dockerfiles}
         if dockerfiles:
             start_hadolint(list(dockerfiles.values()), self.targets[0].hadolint_config)
+
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def compose(
+    targets: list[Target], steps: list[tuple[Operator, int]]
+) -> tuple[list[Target], list[Operator]]:
+    """Apply operators one after another, each at the site ``pick`` selects (modulo the sites
+    it has then); steps that no longer fit are skipped. The mutated targets and what applied."""
+    current = list(targets)
+    applied: list[Operator] = []
+    for op, pick in steps:
+        candidates = list(sites(op, current))
+        if not candidates:
+            continue
+        mutant = apply(candidates[pick % len(candidates)], current)
+        if mutant is None:
+            continue
+        for i, t in mutant.targets:
+            current[i] = t
+        applied.append(op)
+    return current, applied
 
 
 def run_mutation(inp: Any, only: list[str] | None = None) -> Report:
