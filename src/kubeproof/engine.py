@@ -102,9 +102,28 @@ def _schema_check(rule: Rule, obj: K8sObject) -> Iterable[Violation]:
 
 
 def _describe_error(err: Any) -> str:
+    """A JSON Schema error in Kubernetes and YAML words: "missing `securityContext`",
+    "`privileged` is true; expected false"."""
+    from .checks.util import yaml_scalar
+
     path = ".".join(str(p) for p in err.absolute_path)
+    where = f" in {path}" if path else ""
     if err.validator == "required":
-        return err.message + (f" in {path}" if path else "")
+        missing = [f"`{k}`" for k in err.validator_value if k not in (err.instance or {})]
+        return f"missing {', '.join(missing[:1] or ['a required field'])}{where}"
+    field = f"`{path}`" if path else "the value"
+    got = yaml_scalar(err.instance)
+    if err.validator == "const":
+        return f"{field} is {got}; expected {yaml_scalar(err.validator_value)}"
+    if err.validator == "enum":
+        wanted = " or ".join(yaml_scalar(v) for v in err.validator_value)
+        return f"{field} is {got}; expected {wanted}"
+    if err.validator == "contains":
+        want = err.validator_value
+        want = want.get("const", want) if isinstance(want, dict) else want
+        return f"{field} is {got}; expected it to contain {yaml_scalar(want)}"
+    if err.validator == "type":
+        return f"{field} is {got}; expected a {err.validator_value}"
     return f"{path}: {err.message}" if path else err.message
 
 

@@ -96,3 +96,12 @@ def http_probe(container: dict[str, Any], which: str) -> dict[str, Any] | None:
     if isinstance(probe, dict) and isinstance(probe.get("httpGet"), dict):
         return probe["httpGet"]
     return None
+
+
+def yaml_scalar(value: Any) -> str:
+    """A value as YAML writes it (``false``, ``null``, ``[ALL]``), not as Python does."""
+    import json
+
+    if isinstance(value, str):
+        return value
+    return json.dumps(value).replace('"', "")

@@ -7,7 +7,16 @@ from typing import Any
 
 from ..model import K8sObject, Target, Violation
 from . import check
-from .util import cname, effective, effective_path, http_probe, image_parts, quantity, resolve_port
+from .util import (
+    cname,
+    effective,
+    effective_path,
+    http_probe,
+    image_parts,
+    quantity,
+    resolve_port,
+    yaml_scalar,
+)
 
 
 def _containers(obj: K8sObject, params: dict[str, Any]):
@@ -25,8 +34,8 @@ def security_context(t: Target, obj: K8sObject, params: dict[str, Any]) -> Itera
         if params.get("numeric"):
             ok = isinstance(got, int) and not isinstance(got, bool) and got >= params.get("min", 0)
         if not ok:
-            shown = "unset" if got is None else f"{got!r}"
-            expected = params.get("expect") or f"{field}: {want!r}"
+            shown = "unset" if got is None else yaml_scalar(got)
+            expected = params.get("expect") or f"{field}: {yaml_scalar(want)}"
             yield Violation(
                 f'{obj.ref} container "{cname(c, path)}" runs with {field} {shown}; '
                 f"expected {expected}",
@@ -37,7 +46,7 @@ def security_context(t: Target, obj: K8sObject, params: dict[str, Any]) -> Itera
 
 @check
 def probes(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
-    """HTTP liveness and readiness probes on a port the container declares."""
+    """Liveness and readiness probes; an HTTP one on a port the container declares."""
     for path, c in obj.containers():
         name = cname(c, path)
         for which in params.get("probes", ["livenessProbe", "readinessProbe"]):
@@ -47,12 +56,14 @@ def probes(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violat
                 continue
             http = http_probe(c, which)
             if http is None:
-                yield Violation(
-                    f'{obj.ref} container "{name}" {which} is not an HTTP GET probe',
-                    (*path, which),
-                    name,
-                )
-                continue
+                if not any(k in probe for k in ("exec", "tcpSocket", "grpc")):
+                    yield Violation(
+                        f'{obj.ref} container "{name}" {which} has no handler '
+                        f"(httpGet, exec, tcpSocket or grpc)",
+                        (*path, which),
+                        name,
+                    )
+                continue  # exec (pg_isready), tcpSocket and grpc probes are valid probes
             port = resolve_port(c, http.get("port"))
             declared = [p.get("containerPort") for p in c.get("ports") or [] if isinstance(p, dict)]
             if port is None or port not in declared:
@@ -100,16 +111,21 @@ def image_repository(t: Target, obj: K8sObject, params: dict[str, Any]) -> Itera
 
 @check
 def image_pull_policy(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+    """``allowed``/``forbidden`` pull policies; ``app_images``: only the app's own
+    (component) workloads when the components are known (a database image is pulled)."""
     allowed, forbidden = params.get("allowed"), params.get("forbidden") or []
+    if params.get("app_images") and t.config is not None and obj.component is None:
+        return
     for path, c in obj.containers(init=True):
-        policy = c.get("imagePullPolicy")
+        policy = shown = c.get("imagePullPolicy")
         if policy is None:
             _, tag, _ = image_parts(str(c.get("image", "")))
             policy = "Always" if tag in (None, "latest") else "IfNotPresent"
+            shown = f"unset with {'no tag' if tag is None else 'tag ' + tag}, which means {policy}"
         if (allowed and policy not in allowed) or policy in forbidden:
-            want = f"one of {allowed}" if allowed else f"not {forbidden}"
+            want = f"one of {allowed}" if allowed else f"not {' or '.join(forbidden)}"
             yield Violation(
-                f'{obj.ref} container "{cname(c, path)}" imagePullPolicy is {policy}; '
+                f'{obj.ref} container "{cname(c, path)}" imagePullPolicy is {shown}; '
                 f"expected {want}",
                 (*path, "imagePullPolicy"),
                 cname(c, path),
