@@ -60,10 +60,14 @@ def subjects(rule: Rule, target: Target, once: bool) -> Iterable[Any]:
             continue
         if rule.hooks == "only" and not subject.is_hook:
             continue
-        if (
-            rule.app_specific
-            and rule.components != "any"
-            and (subject.component not in rule.components)
+        if rule.app_specific and (
+            subject.component not in rule.components
+            if rule.components != "any"
+            # "any": objects of some component (a database no component claims is not
+            # the app's); test pods and chart metadata belong to the whole app
+            else subject.component is None
+            and not subject.is_test_hook
+            and subject.kind != "HelmChart"
         ):
             continue
         yield subject

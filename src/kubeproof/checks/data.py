@@ -35,9 +35,51 @@ def _entropy(s: str) -> float:
     return -sum(n / len(s) * math.log2(n / len(s)) for n in counts.values())
 
 
+_PLACEHOLDER_WORDS = re.compile(
+    r"(dummy|example|placeholder|change[-_]?me|replace|your[-_]|xxxx|<[^>]+>|\$\{|\{\{)", re.I
+)
+_DEV_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@\s]+:([^@/\s]+)@([^:/?\s]+)", re.I)
+
+
+def _in_cluster(host: str) -> bool:
+    """localhost, a Service name, ``svc.namespace`` or ``*.svc[.cluster.local]``."""
+    if host in ("localhost", "127.0.0.1"):
+        return True
+    return len(host.split(".")) <= 2 or host.endswith((".svc", ".svc.cluster.local"))
+
+
+_NOT_SECRET_WORDS = re.compile(
+    r"(_|^)(EXPIRE|EXPIRES|EXPIRY|MINUTES|SECONDS|HOURS|DAYS|TTL|LENGTH|ALGORITHM|TYPE|"
+    r"HEADER|NAME|ENABLED|PATH|FILE|URL|URI|ENDPOINT|ISSUER|AUDIENCE|PREFIX)(_|$)",
+    re.I,
+)
+
+
+def named_like_secret(key: str, value: str) -> bool:
+    """A key named like a secret (``API_KEY``, ``DB_PASSWORD``) holding a value that could
+    be one: not a number, a boolean, or a setting about the secret
+    (``ACCESS_TOKEN_EXPIRE_MINUTES``, ``JWT_SECRET_NAME``)."""
+    v = value.strip()
+    if not v or not SECRET_NAME.search(key) or _NOT_SECRET_WORDS.search(key):
+        return False
+    if v.lower() in ("true", "false", "yes", "no", "null") or v.replace(".", "").isdigit():
+        return False
+    return not _PLACEHOLDER_WORDS.search(v)
+
+
+def dev_database_url(value: str) -> bool:
+    """A URL to an in-cluster or local development database with a short password
+    (``postgresql://todo:todo@postgres:5432/todo``): worth a warning, not an error."""
+    m = _DEV_URL.match(value.strip())
+    return m is not None and _in_cluster(m.group(2).lower()) and len(m.group(1)) < 12
+
+
 def looks_real(value: str, placeholder: str = "CHANGE_ME") -> str | None:
-    """Why ``value`` looks like a real credential, or None."""
+    """Why ``value`` looks like a real credential, or None (placeholders such as
+    ``dummy-secret-for-build-only`` or ``<your-key>`` are not)."""
     if not value or (placeholder and placeholder in value and not _URL_PASSWORD.match(value)):
+        return None
+    if _PLACEHOLDER_WORDS.search(value) and not any(p.search(value) for p in _KEY_PATTERNS):
         return None
     for pat in _KEY_PATTERNS:
         if pat.search(value):
@@ -101,7 +143,14 @@ def secret_looks_real(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iter
     placeholder = params.get("placeholder", "CHANGE_ME")
     for key, value, path in secret_values(obj):
         why = looks_real(value, placeholder)
-        if why:
+        if why and dev_database_url(value):
+            yield Violation(
+                f"{obj.ref} key {key} is a URL to an in-cluster development database with a "
+                f"short password written in the chart",
+                path,
+                severity="warning",
+            )
+        elif why:
             yield Violation(
                 f"{obj.ref} key {key} holds what looks like a real credential ({why})", path
             )
@@ -124,7 +173,7 @@ def no_secret_looking_values(
     for key, value in (obj.data.get("data") or {}).items():
         value = "" if value is None else str(value)
         why = looks_real(value, "")
-        if why is None and SECRET_NAME.search(str(key)) and value.strip():
+        if why is None and named_like_secret(str(key), value):
             why = "its key is named like a secret"
         if why:
             yield Violation(

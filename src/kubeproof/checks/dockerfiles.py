@@ -12,8 +12,7 @@ from typing import Any
 from ..load.dockerfile import exposed_ports, parse_healthcheck, parse_user
 from ..model import Dockerfile, Target, Violation
 from . import check
-from .data import looks_real
-from .util import SECRET_NAME
+from .data import looks_real, named_like_secret
 
 
 @check
@@ -143,20 +142,21 @@ def _final_chain(df: Dockerfile) -> list[Any]:
 
 @check
 def dockerfile_no_secrets(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
-    """Secrets in ARG defaults (written in the file) and in ENV of the stages the final
-    image is built FROM (a build stage's ENV never reaches the final image)."""
+    """Secrets in ENV and ARG defaults of the stages the final image is built FROM, and
+    in global ARGs (a build stage's ENV or ARG never reaches the final image)."""
     shipped = _final_chain(df)
+    staged = {id(i) for s in df.stages for i in s.instructions}
     for ins in df.instructions:
         if ins.instruction not in ("ENV", "ARG"):
             continue
-        if ins.instruction == "ENV" and not any(ins in s.instructions for s in shipped):
+        if id(ins) in staged and not any(ins is i for s in shipped for i in s.instructions):
             continue
         for token in re.findall(r"""(\w+)(?:=("[^"]*"|'[^']*'|\S*))?""", ins.value):
             key, value = token[0], token[1].strip("\"'")
             if ins.instruction == "ENV" and "=" not in ins.value:
                 key, _, value = ins.value.partition(" ")
             why = looks_real(value, "") if value else None
-            if why is None and SECRET_NAME.search(key) and value and "$" not in value:
+            if why is None and named_like_secret(key, value) and "$" not in value:
                 why = "its name says it is a secret"
             if why:
                 yield Violation(
