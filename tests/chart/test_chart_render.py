@@ -141,6 +141,31 @@ def test_configmaps_hold_the_spec_keys(profile):
     )
 
 
+@components
+def test_production_fits_a_multi_node_cluster(component):
+    """Two or more replicas, a PodDisruptionBudget that lets a drain take one pod at a
+    time, and replicas spread across nodes where there are several (ScheduleAnyway)."""
+    spec = COMPONENTS[component]
+    dep = deployment("production", component)
+    pod_labels = dep["spec"]["template"]["metadata"]["labels"]
+    pdb = rendered("production")[("PodDisruptionBudget", spec["deployment"])]
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    assert 1 <= pdb["spec"]["maxUnavailable"] < dep["spec"]["replicas"]
+    (spread,) = dep["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert (spread["topologyKey"], spread["whenUnsatisfiable"], spread["maxSkew"]) == (
+        "kubernetes.io/hostname",
+        "ScheduleAnyway",
+        1,
+    )
+    assert spread["labelSelector"]["matchLabels"].items() <= pod_labels.items()
+    # Minikube: one replica on one node, nothing to budget or spread
+    assert ("PodDisruptionBudget", spec["deployment"]) not in rendered("minikube")
+    assert (
+        "topologySpreadConstraints"
+        not in deployment("minikube", component)["spec"]["template"]["spec"]
+    )
+
+
 def test_secret_placeholders_and_existing_secret():
     spec = COMPONENTS["backend"]["secret"]
     secret = rendered("minikube")[("Secret", spec["name"])]
@@ -200,6 +225,10 @@ def test_config_change_rolls_the_pods():
         (
             "backend.replicaCount=2",
             "backend.replicaCount is 2 but backend.secret.betterAuthSecret is a placeholder",
+        ),
+        (
+            "frontend.podDisruptionBudget.enabled=true",
+            "frontend.podDisruptionBudget.maxUnavailable (1) is not below frontend.replicaCount",
         ),
         (
             "backend.replicaCount=2",

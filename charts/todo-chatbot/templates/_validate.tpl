@@ -1,6 +1,7 @@
 {{/*
 What values.schema.json cannot say (requests above limits, equal NodePorts,
-several backend replicas on placeholder secrets). Every message is collected first, then one
+a disruption budget that allows evicting every pod, several backend replicas
+on placeholder secrets). Every message is collected first, then one
 `fail` names them all, so a user fixes every wrong value in one go.
 Included by each Deployment: the render stops before any object is written.
 */}}
@@ -8,6 +9,12 @@ Included by each Deployment: the render stops before any object is written.
 {{- $messages := list -}}
 {{- range $name := list "frontend" "backend" "tests" }}
 {{- $messages = concat $messages (include "todo-chatbot.validateResources" (dict "name" $name "resources" (index $.Values $name).resources) | fromYamlArray) }}
+{{- end }}
+{{- range $name := list "frontend" "backend" }}
+{{- $values := index $.Values $name }}
+{{- if and $values.podDisruptionBudget.enabled (ge (int $values.podDisruptionBudget.maxUnavailable) (int $values.replicaCount)) }}
+{{- $messages = append $messages (printf "%s.podDisruptionBudget.maxUnavailable (%v) is not below %s.replicaCount (%v): a node drain could evict every pod at once" $name $values.podDisruptionBudget.maxUnavailable $name $values.replicaCount) }}
+{{- end }}
 {{- end }}
 {{- $frontend := .Values.frontend.service -}}
 {{- $backend := .Values.backend.service -}}
