@@ -32,6 +32,16 @@ if ! $static_only; then
   kube_build=$!
 fi
 
+if ! $static_only; then
+  # The live tier's browser test (Debian's chromium driven by Selenium) and the
+  # production profile's database (a PostgreSQL instance the test starts itself).
+  step "chromium, chromium-driver and postgresql"
+  live_packages=(chromium chromium-driver postgresql)
+  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${live_packages[@]}" >/dev/null 2>&1 \
+    || { apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null
+         apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${live_packages[@]}" >/dev/null; }
+fi
+
 step "python venv (.venv) with kubeproof and the backend's requirements"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip

@@ -65,10 +65,45 @@ def cluster_missing() -> str | None:
     return active().ensure()
 
 
+def postgresql_bindir() -> Path | None:
+    """Debian's PostgreSQL server binaries (initdb, postgres, pg_ctl), newest version first."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    return found[-1].parent if found else None
+
+
+@cache
+def postgresql_missing() -> str | None:
+    if postgresql_bindir() is None:
+        return "no PostgreSQL server (Debian: apt-get install postgresql; scripts/setup.sh does)"
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        return "running as root without runuser: initdb refuses to run as root"
+    return None
+
+
+@cache
+def browser_missing() -> str | None:
+    missing = [exe for exe in ("chromium", "chromedriver") if shutil.which(exe) is None]
+    if missing:
+        return (
+            f"{' and '.join(missing)} not on PATH (Debian: apt-get install chromium "
+            "chromium-driver; scripts/setup.sh does)"
+        )
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "the selenium package is missing (pip install 'kubeproof[live]')"
+    return None
+
+
 CHECKS: dict[str, Callable[[], str | None]] = {
     "helm": helm_missing,
     "docker": docker_missing,
     "cluster": cluster_missing,
+    "postgresql": postgresql_missing,
+    "browser": browser_missing,
 }
 
 
