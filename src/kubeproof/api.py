@@ -218,6 +218,41 @@ def discovery_report(targets: list[Target]) -> tuple[dict[str, Any] | None, list
 _WHERE = re.compile(r": (\S+?\.(?:yaml|yml|tpl|json|helmignore|txt)):(\d+)(?::\d+)?: ")
 
 
+def duplicate_key_findings(targets: list[Target]) -> list[Finding]:
+    """A warning per mapping that repeats a key, at the line that writes the repeat."""
+    from .load.dupkeys import duplicate_line
+
+    out: dict[tuple, Finding] = {}
+    for t in targets:
+        for obj in t.objects:
+            by_path: dict[tuple, list[tuple[str, int]]] = {}
+            for path, key, line in obj.duplicate_keys:
+                by_path.setdefault(path, []).append((key, line))
+            for path, repeats in by_path.items():
+                where = ".".join(map(str, path)) or "the top level"
+                keys = ", ".join(f"`{k}`" for k, _ in repeats)
+                line = duplicate_line(obj, path, repeats[0][0], repeats[0][1])
+                key = (obj.ref, obj.file, line, keys)
+                if key in out:
+                    continue
+                out[key] = Finding(
+                    rule="duplicate-key",
+                    severity="warning",
+                    kind=obj.kind,
+                    namespace=obj.namespace,
+                    name=obj.name,
+                    container=None,
+                    file=display_path(obj.file),
+                    line=line,
+                    message=f"{obj.ref} {where} repeats {keys}: helm and kubectl keep the "
+                    f"last value (checked here), Flux and kustomize reject the object",
+                    remediation="Write each key once (two helpers that both emit the same "
+                    "labels are the usual cause).",
+                    profiles=(t.profile,) if t.profile else (),
+                )
+    return list(out.values())
+
+
 def render_findings(chart: str | None, targets: list[Target]) -> list[Finding]:
     """A finding for each failed render (with the template file:line when known), and for
     the chart-file causes that do not stop helm (``.helmignore`` hiding templates/tests)."""
@@ -287,6 +322,7 @@ def run(inp: Inputs) -> Result:
         result.context["discovery"] = discovery
     result.context["skipped"] = [{"rule": r, "why": why} for r, why in sorted(skipped.items())]
     result.findings += render_findings(inp.chart or (cfg.chart if cfg else None), targets)
+    result.findings += duplicate_key_findings(targets)
     result.problems += [t.render_error for t in targets if t.render_error]
     if targets and targets[0].chart is not None:
         result.context["release"] = {

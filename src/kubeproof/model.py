@@ -70,6 +70,9 @@ class K8sObject:
     profile: str | None = None
     lines: Any = None  # callable(path) -> line in ``file``, or None
     component: str | None = None
+    # keys a mapping repeats (the last value is kept, as helm and kubectl do):
+    # (path of the mapping, key, 1-based line of the repeat in the rendered stream)
+    duplicate_keys: list[tuple[tuple[Any, ...], str, int]] = field(default_factory=list)
 
     @property
     def kind(self) -> str:

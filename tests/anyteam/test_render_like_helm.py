@@ -146,3 +146,84 @@ def test_undefined_value_names_template_line_and_key(capsys, tmp_path, renderer)
     assert f"{chart / 'templates' / 'web' / 'deploy.yaml'}:10: reads the value " in err
     assert "`frontend.autoscaling.enabled`, but `frontend.autoscaling` is not set" in err
     assert err.count("templates/web/deploy.yaml") == 1  # the user's path only, once
+
+
+SPLIT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop-web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: shop/web:1.0
+          securityContext:
+            privileged: false
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop-api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: shop/api:1.0
+          securityContext:
+            privileged: true
+"""
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_several_documents_in_one_template_each_point_at_their_own_block(
+    capsys, tmp_path, renderer
+):
+    require("helm")
+    chart = write_chart(tmp_path, {"apps.yaml": SPLIT})
+    _code, report, _ = run_json(
+        capsys, "--chart", str(chart), "--no-config", "--renderer", renderer
+    )
+    lines = {
+        (f["name"], f["rule"]): f["line"]
+        for f in report["findings"]
+        if f["rule"] in ("resources-set", "no-privilege-escalation")
+    }
+    assert lines[("shop-web", "resources-set")] == 8  # containers: of the first document
+    assert lines[("shop-api", "resources-set")] == 21  # not the first document's
+
+
+DUP_LABELS = """{{- define "shop.labels" -}}
+app.kubernetes.io/name: shop
+tier: web
+{{- end }}
+{{- define "shop.selector" -}}
+app.kubernetes.io/name: shop-web
+{{- end }}
+"""
+
+DUP_CM = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: shop
+  labels:
+    {{- include "shop.labels" . | nindent 4 }}
+    {{- include "shop.selector" . | nindent 4 }}
+data:
+  a: b
+"""
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_duplicate_key_is_a_warning_at_the_template_line_and_checking_goes_on(
+    capsys, tmp_path, renderer
+):
+    require("helm")
+    chart = write_chart(tmp_path, {"_helpers.tpl": DUP_LABELS, "cm.yaml": DUP_CM})
+    code, report, _ = run_json(capsys, "--chart", str(chart), "--no-config", "--renderer", renderer)
+    assert code != 2 and report["checked"]["objects"] == 1
+    (dup,) = [f for f in report["findings"] if f["rule"] == "duplicate-key"]
+    assert dup["severity"] == "warning"
+    assert (dup["file"], dup["line"]) == (str(chart / "templates" / "cm.yaml"), 7)
+    assert "metadata.labels repeats `app.kubernetes.io/name`" in dup["message"]

@@ -125,12 +125,14 @@ def test_zero_objects_exits_2(capsys, tmp_path):
     assert "checked no object" in err
 
 
-def test_duplicate_keys_exit_2(capsys, tmp_path):
+def test_duplicate_keys_are_a_warning_and_the_last_value_is_checked(capsys, tmp_path):
     dup = tmp_path / "dup.yaml"
     dup.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nkind: Secret\n")
-    code, _, err = run(capsys, "--manifests", str(dup), "--no-config")
-    assert code == 2
-    assert "duplicate key 'kind'" in err
+    code, out, _ = run(capsys, "--manifests", str(dup), "--no-config", "--format", "json")
+    assert code != 2
+    (dupe,) = [f for f in json.loads(out)["findings"] if f["rule"] == "duplicate-key"]
+    assert (dupe["severity"], dupe["kind"], dupe["line"]) == ("warning", "Secret", 4)
+    assert "the top level repeats `kind`" in dupe["message"]
 
 
 def test_render_error_names_the_template_line(capsys, tmp_path):

@@ -57,7 +57,6 @@ def test_template_lines_point_into_the_template(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("kind: ConfigMap\nmetadata: {name: a}\nkind: Secret\n", "duplicate key 'kind'"),
         ("- a\n- b\n", "not a mapping"),
         ("key: [unclosed\n", "line"),
     ],
@@ -115,20 +114,32 @@ def test_plain_data_is_what_pyyaml_constructs_made_plain():
 
 
 @pytest.mark.parametrize(
-    ("text", "key", "first", "again"),
+    ("text", "path", "key", "again", "kept"),
     [
-        ("a:\n  b:\n    x: 1\n    y: 2\n    x: 3\n", "'x'", 3, 5),
-        ("a: &m {x: 1}\nb:\n  <<: *m\n  y: 1\n  y: 2\n", "'y'", 4, 5),
-        ("kind: X\ndata:\n  1: one\n  true: also one to YAML 1.1\n", "True", 3, 4),
+        ("a:\n  b:\n    x: 1\n    y: 2\n    x: 3\n", ("a", "b"), "x", 5, ("a", "b", "x", 3)),
+        ("a: &m {x: 1}\nb:\n  <<: *m\n  y: 1\n  y: 2\n", ("b",), "y", 5, ("b", "y", 2)),
+        ("kind: X\ndata:\n  1: one\n  true: YAML 1.1's 1\n", ("data",), "true", 4, None),
     ],
 )
-def test_duplicate_keys_at_any_depth_name_both_lines(text, key, first, again):
-    with pytest.raises(
-        InputError,
-        match=rf"line {again}: found duplicate key {key} "
-        rf"\(first at line {first}\)",
-    ):
-        load_manifests(text, "dup.yaml")
+def test_duplicate_keys_at_any_depth_keep_the_last_value_and_name_the_line(
+    text, path, key, again, kept
+):
+    """helm and kubectl keep the last value; the repeat is recorded for a warning."""
+    (obj,) = load_manifests("---\n" + text, "dup.yaml")
+    assert obj.duplicate_keys == [(path, key, again + 1)]  # +1: the leading ---
+    if kept:
+        *where, last = kept
+        node = obj.data
+        for part in where:
+            node = node[part]
+        assert node == last
+
+
+def test_duplicate_keys_in_other_files_stay_errors():
+    from kubeproof.load.yamlsrc import load_yaml_mapping
+
+    with pytest.raises(InputError, match=r"line 3: found duplicate key 'id' \(first at line 1\)"):
+        load_yaml_mapping("id: a\nseverity: error\nid: b\n", "policy.yaml")
 
 
 def test_empty_documents_and_comments_are_skipped():

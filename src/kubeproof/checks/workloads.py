@@ -112,9 +112,11 @@ def image_repository(t: Target, obj: K8sObject, params: dict[str, Any]) -> Itera
 @check
 def image_pull_policy(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     """``allowed``/``forbidden`` pull policies; ``app_images``: only the app's own
-    (component) workloads when the components are known (a database image is pulled)."""
+    (component) workloads and its test pods when the components are known (a database
+    image is pulled from its registry)."""
     allowed, forbidden = params.get("allowed"), params.get("forbidden") or []
-    if params.get("app_images") and t.config is not None and obj.component is None:
+    app_only = params.get("app_images") and t.config is not None
+    if app_only and obj.component is None and not obj.is_test_hook:
         return
     for path, c in obj.containers(init=True):
         policy = shown = c.get("imagePullPolicy")

@@ -136,10 +136,16 @@ def _duplicate_keys(loader: Any, node: Any) -> list[tuple[Any, int, Any]]:
 
 
 def _check_duplicates(loader: Any, node: Any) -> None:
-    """Duplicate keys are errors: the object would silently keep only the last value."""
+    """Duplicate keys are errors (the object would silently keep only the last value),
+    unless the loader collects them (``loader.duplicates``, a list): manifests go on
+    with the last value, as helm and kubectl do, and the caller reports a warning."""
     import yaml
 
     for key, first, key_node in _duplicate_keys(loader, node):
+        sink = getattr(loader, "duplicates", None)
+        if sink is not None:
+            sink.append((node, key, key_node.start_mark.line))
+            continue
         raise yaml.constructor.ConstructorError(
             "while constructing a mapping",
             node.start_mark,
@@ -148,12 +154,13 @@ def _check_duplicates(loader: Any, node: Any) -> None:
         )
 
 
-def load_plain(text: str) -> tuple[Any, Any]:
+def load_plain(text: str, duplicates: list | None = None) -> tuple[Any, Any]:
     """(plain data, root node) of one YAML document; raises yaml.YAMLError.
 
     Keep the node only as long as its marks are needed: the data holds no
-    reference to it."""
+    reference to it. ``duplicates``: collect repeated keys there instead of raising."""
     loader = _loader_class()(text)
+    loader.duplicates = duplicates
     try:
         node = loader.get_single_node()
         try:
@@ -280,15 +287,18 @@ def load_manifests(
     profile: str | None = None,
     template_texts: dict[str, str] | None = None,
 ) -> list[K8sObject]:
-    """Every object in a YAML stream; duplicate keys and non-mapping documents are errors."""
+    """Every object in a YAML stream; non-mapping documents are errors, a repeated key
+    keeps its last value and is recorded on the object (``duplicate_keys``)."""
     from yaml import YAMLError
 
     objects: list[K8sObject] = []
+    nth: dict[tuple[str | None, Any], int] = {}  # (template, kind) -> objects seen so far
     for offset, source, doc in split_documents(text):
         if not _CONTENT.search(doc):
             continue
+        duplicates: list = []
         try:
-            data, root = load_plain(doc)
+            data, root = load_plain(doc, duplicates)
         except YAMLError as err:
             where = _template_file(source, chart_dir) or file
             raise InputError(f"{where}: {_yaml_error(err, offset)}") from err
@@ -328,8 +338,14 @@ def load_manifests(
                     if shared is not None:  # the template only includes a named definition
                         tfile, ttext, start = shared
                     obj.file = tfile
-                    obj.lines = _template_lines(ttext, obj.data, start)
+                    n = nth.get((source, obj.data.get("kind")), 0)
+                    nth[(source, obj.data.get("kind"))] = n + 1
+                    obj.lines = _template_lines(ttext, obj.data, start, 0 if start else n)
                     obj.line = obj.lines(())
+            if duplicates:
+                from .dupkeys import place_duplicates
+
+                obj.duplicate_keys = place_duplicates(root, prefix, duplicates, offset)
             objects.append(obj)
     return objects
 
@@ -397,24 +413,28 @@ def _shared_definition(text: str, kind: Any, chart_dir: str | None) -> tuple[str
 
 
 def _template_lines(
-    text: str, data: dict[str, Any], start: int = 0
+    text: str, data: dict[str, Any], start: int = 0, nth: int = 0
 ) -> Callable[[tuple[Any, ...]], int]:
     """Map a path in a rendered object to the template line that most likely wrote it.
 
     Templates are not YAML, so walk the path's keys in order through the template
     text, each one searched after the previous match; keys a template writes
     through ``toYaml`` are skipped. The object's ``kind:`` line anchors the start,
-    so a template holding several documents maps each to its own block.
+    so a template holding several documents maps each to its own block: the
+    ``nth`` object of its kind from this template to the ``nth`` such line.
     """
     lines = text.splitlines()
     kind = data.get("kind")
     anchor = start
     if kind:
         pat = re.compile(rf"^\s*kind:\s*[\"']?{re.escape(str(kind))}[\"']?\s*$")
+        seen = 0
         for j, ln in enumerate(lines[start:], start):
             if pat.match(ln):
                 anchor = j
-                break
+                if seen == nth:
+                    break
+                seen += 1
 
     def find(path: tuple[Any, ...]) -> int:
         pos, found = anchor, anchor
