@@ -151,7 +151,7 @@ def test_cli_exit_1_when_a_mutant_is_missed(capsys):
     out = capsys.readouterr().out
     assert code == 1
     assert "MISSED  probe-path-changed[livenessProbe]" in out
-    assert "needs kubeproof.yaml" in out
+    assert "no kubeproof.yaml" in out
 
 
 @pytest.mark.parametrize(
@@ -180,3 +180,23 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_another_teams_chart_reports_its_dirty_baseline_and_what_is_not_guarded():
+    """The any-chart issue's fixture chart (discovery, no kubeproof.yaml of its own)."""
+    team = ROOT / "tests" / "anyteam" / "fixtures" / "team"
+    report = run_mutation(
+        Inputs(
+            chart=str(team / "chart"),
+            dockerfiles=[str(team / "web" / "Dockerfile"), str(team / "api" / "Dockerfile")],
+        )
+    )
+    assert report.baseline_errors, "that chart has known findings: the report must show them"
+    assert report.exit_code == 1
+    assert not report.noise, [(r.name, f.rule, f.message) for r, f in report.noise]
+    missed = report.by_status(MISSED)
+    assert missed, "discovery cannot know image repositories or stages: some mutants go unseen"
+    for r in missed:  # each says why its rule was not in force
+        idle = [x for x in report.expected_rules(r.operator) if x not in r.expected]
+        assert idle and all(x in report.skipped for x in idle), (r.name, idle)
+    assert report.by_status(CAUGHT)

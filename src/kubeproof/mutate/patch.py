@@ -12,7 +12,9 @@ from ..model import Target
 
 
 def _yaml(data: Any) -> list[str]:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False).splitlines(True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False)
+    return text.splitlines(True)
 
 
 def _diff(before: list[str], after: list[str], name: str) -> str:

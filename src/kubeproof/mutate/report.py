@@ -81,6 +81,7 @@ def to_json(report: Report) -> dict[str, Any]:
             for rule, (want, got) in sorted(scores.items())
         ],
         "mutants": [_mutant_json(r) for r in report.results],
+        "skipped": [{"rule": r, "why": why} for r, why in sorted(report.skipped.items())],
         "checked": {
             "objects": report.objects,
             "dockerfiles": report.dockerfiles,

@@ -20,6 +20,10 @@ def finding_key(f: Finding) -> tuple[Any, ...]:
     return (f.rule, f.kind, f.name, f.container, f.message)
 
 
+def place_key(f: Finding) -> tuple[Any, ...]:
+    return (f.rule, f.kind, f.name, f.container)
+
+
 def in_force(rule: Rule, target: Target) -> bool:
     """Whether ``rule`` looks at ``target`` (its profile; kubeproof.yaml if app-specific)."""
     if rule.profiles and target.profile not in rule.profiles:
@@ -58,6 +62,7 @@ class Report:
     seconds: float = 0.0
     applied: dict[str, int] = field(default_factory=dict)  # operator -> mutants made
     targets: list[Target] = field(default_factory=list)  # the good artifacts
+    skipped: dict[str, str] = field(default_factory=dict)  # rule -> why `check` skips it
 
     @property
     def baseline_errors(self) -> list[Finding]:
@@ -93,7 +98,9 @@ class Report:
         reasons = []
         for rid in rule_ids:
             rule = by_id.get(rid)
-            if rule is None:
+            if rid in self.skipped:
+                reasons.append(self.skipped[rid])
+            elif rule is None:
                 reasons.append("not loaded")
             elif rule.profiles and not set(rule.profiles) & set(self.profiles):
                 reasons.append(f"profile {', '.join(rule.profiles)} only")
@@ -145,6 +152,10 @@ class Mutator:
         before = {finding_key(f) for f in self.baseline(tuple(i for i, _ in pairs))}
         return [f for f in self.findings([t for _, t in pairs]) if finding_key(f) not in before]
 
+    def already_there(self, f: Finding, pairs: list[tuple[int, Target]]) -> bool:
+        """The rule already fired at this place on the good artifacts (another message)."""
+        return place_key(f) in {place_key(b) for b in self.baseline(tuple(i for i, _ in pairs))}
+
     def judge(self, mutant: Mutant) -> MutantResult:
         op, site = mutant.site.op, mutant.site
         new = self.new_findings(mutant.targets)
@@ -153,7 +164,9 @@ class Mutator:
         fired = [r for r in expected if r in fired_rules]
         known = {self.canonical(r) for r in (*op.rules, *op.also)}
         other = sorted(fired_rules - set(fired))
-        noise = [f for f in new if f.rule not in known]
+        noise = [
+            f for f in new if f.rule not in known and not self.already_there(f, mutant.targets)
+        ]
         blocking = [f for f in new if f.severity == "error" or f.rule in known]
         if fired:
             status = CAUGHT
@@ -226,8 +239,8 @@ def compose(
 
 def run_mutation(inp: Any, only: list[str] | None = None) -> Report:
     """Load what ``kubeproof check`` would, apply every operator, judge every mutant."""
-    from ..api import load_targets, resolve_config
-    from ..errors import InputError
+    from ..api import load_targets, resolve_config, skipped_rules
+    from ..errors import InputError, RenderError
     from ..policy import default_policies_dir, load_rules
     from ..waivers import load_waivers
 
@@ -237,8 +250,13 @@ def run_mutation(inp: Any, only: list[str] | None = None) -> Report:
     rules = load_rules(policies)
     waivers = load_waivers(str(Path(policies, "waivers.yaml")))
     targets = load_targets(inp, cfg, hadolint=any(r.check == "hadolint" for r in rules))
+    broken = [t.render_error for t in targets if t.render_error]
+    if broken:  # nothing to mutate: the good artifacts must render first
+        raise RenderError(broken[0])
     if not any(t.objects or t.dockerfiles for t in targets):
         raise InputError("checked no object: the input holds no Kubernetes object or Dockerfile")
+    skipped = skipped_rules(rules, targets[0].config if targets else cfg)
+    rules = [r for r in rules if r.id not in skipped]  # as `check` runs them
     ops = list(catalogue().values())
     if only:
         unknown = sorted(set(only) - {o.name for o in ops})
@@ -263,4 +281,5 @@ def run_mutation(inp: Any, only: list[str] | None = None) -> Report:
         seconds=time.perf_counter() - started,
         applied=applied,
         targets=targets,
+        skipped=skipped,
     )
