@@ -10,8 +10,12 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 _BACKEND = Path(__file__).resolve().parents[1]
 if str(_BACKEND) not in sys.path:
@@ -20,10 +24,6 @@ if str(_BACKEND) not in sys.path:
 os.environ["DATABASE_URL"] = "sqlite:///" + str(_BACKEND / ".pytest-unused.db")  # replaced per test
 os.environ["BETTER_AUTH_SECRET"] = "test-secret-that-is-long-enough-for-hs256-and-more"
 os.environ.pop("OPENAI_API_KEY", None)
-
-from app.config import Settings  # noqa: E402
-from app.main import create_app  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
 
 ORIGIN = "http://todo.example.test"
 
@@ -47,6 +47,12 @@ def make_client(env: dict[str, str]) -> Iterator[Callable[..., TestClient]]:
     ``overrides`` change the env, ``transport`` fakes the OpenAI API, and
     ``lifespan=False`` skips startup (table creation) for apps meant to be broken.
     """
+    # imported here, not at module level: pytest loads this file in every run (the
+    # static tier too), and the app's imports (FastAPI, SQLAlchemy) take a second
+    from app.config import Settings
+    from app.main import create_app
+    from fastapi.testclient import TestClient
+
     clients: list[TestClient] = []
 
     def make(
