@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import threading
 import time
-import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -22,99 +19,41 @@ import pytest
 import yaml
 
 from kubeproof.testing import live
-from kubeproof.testing.cluster import ClusterError, kubectl, load_image
-from kubeproof.testing.environment import require
-from kubeproof.testing.live import Release, get, helm_status, pod_ready, ready_endpoints
+from kubeproof.testing.cluster import helm, kubectl
+from kubeproof.testing.live import (
+    Release,
+    get,
+    helm_status,
+    node_port,
+    node_port_url,
+    pod_ready,
+    ready_endpoints,
+)
+from kubeproof.testing.rollout import RolloutWatcher
+from kubeproof.testing.traffic import Traffic
+from kubeproof.testing.traffic import get as http_get
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = yaml.safe_load((ROOT / "kubeproof.yaml").read_text())
 CHART = ROOT / APP["chart"]
 FRONTEND, BACKEND = APP["components"]["frontend"], APP["components"]["backend"]
-IMAGES = [f"{c['image']['repository']}:latest" for c in APP["components"].values()]
 
-
-def helm(*args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
-    try:
-        return live.helm(*args, timeout=timeout)
-    except ClusterError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
-def ensure_images() -> None:
-    import docker
-
-    client = docker.from_env()
-    missing = []
-    for image in IMAGES:
-        try:
-            client.images.get(image)
-        except docker.errors.ImageNotFound:
-            missing.append(image)
-    if missing:
-        build = subprocess.run(
-            ["bash", str(ROOT / "scripts/images/build.sh")],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert build.returncode == 0, f"building {missing} failed:\n{build.stderr[-3000:]}"
-
-
-def http_get(url: str, timeout: float = 3) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return 0
-
-
-def node_port(release: Release, service: str) -> int:
-    (svc,) = get(release, "service", service)
-    return svc["spec"]["ports"][0]["nodePort"]
+pytestmark = pytest.mark.cluster
 
 
 @pytest.fixture(scope="module")
-def release(module_namespace: str):
-    """The chart installed with the minikube profile into this module's namespace."""
-    require("helm")
-    require("docker")
-    ensure_images()
-    for image in IMAGES:
-        load_image(image)
-    rel = Release(f"e2e-{uuid.uuid4().hex[:6]}", module_namespace)
+def release(module_namespace: str, install_chart) -> Release:
+    """The chart installed with the minikube profile into this module's namespace, with
+    the backend's Secret made beforehand (the namespace factory deletes both)."""
     kubectl(
-        "-n",
-        rel.namespace,
-        "create",
-        "secret",
-        "generic",
-        "backend-secret",
+        "-n", module_namespace, "create", "secret", "generic", "backend-secret",
         "--from-literal=DATABASE_URL=sqlite:////tmp/todo.db",
         f"--from-literal=BETTER_AUTH_SECRET={uuid.uuid4().hex}{uuid.uuid4().hex}",
         "--from-literal=OPENAI_API_KEY=",
+    )  # fmt: skip
+    return install_chart(
+        module_namespace, "--set", "backend.secret.existingSecret=backend-secret", prefix="e2e"
     )
-    helm(
-        "install",
-        rel.name,
-        str(CHART),
-        "--namespace",
-        rel.namespace,
-        "-f",
-        str(ROOT / APP["profiles"]["minikube"]),
-        # NodePorts are cluster-wide: let Kubernetes pick free ones for this run
-        "--set",
-        "frontend.service.nodePort=null",
-        "--set",
-        "backend.service.nodePort=null",
-        "--set",
-        "backend.secret.existingSecret=backend-secret",
-        "--wait",
-        "--timeout",
-        "5m",
-    )
-    return rel  # the namespace factory deletes the namespace, and the release with it
 
 
 def test_install_rolls_out_ready_pods(release):
@@ -137,7 +76,7 @@ def test_helm_test_pod_reaches_both_services(release):
 def test_node_ports_answer_from_the_host(release):
     for spec in (FRONTEND, BACKEND):
         port = node_port(release, spec["service"])
-        assert http_get(f"http://127.0.0.1:{port}{spec['healthPath']}") == 200, spec["service"]
+        assert http_get(f"http://127.0.0.1:{port}{spec['healthPath']}")[0] == 200, spec["service"]
 
 
 def test_frontend_reaches_backend_by_service_dns(release):
@@ -173,65 +112,48 @@ def test_frontend_reaches_backend_by_service_dns(release):
     assert [t["title"] for t in tasks] == ["buy milk"]
 
 
-def test_upgrade_under_traffic_keeps_serving(release, record_property):
+def test_upgrade_under_traffic_keeps_serving(release, record_property, progress, rollout_timeline):
     """A config change rolls both Deployments; continuous requests through both
-    NodePorts measure availability during the rollout."""
+    NodePorts measure availability during the rollout, watched until the old pods are gone."""
     urls = [
-        f"http://127.0.0.1:{node_port(release, spec['service'])}{spec['healthPath']}"
-        for spec in (FRONTEND, BACKEND)
+        node_port_url(release, spec["service"], spec["healthPath"]) for spec in (FRONTEND, BACKEND)
     ]
     before = {p["metadata"]["name"] for p in get(release, "pods")}
-    results: list[int] = []
-    stop = threading.Event()
-
-    def traffic() -> None:
-        while not stop.is_set():
-            for url in urls:
-                results.append(http_get(url))
-            time.sleep(0.05)
-
-    worker = threading.Thread(target=traffic, daemon=True)
-    worker.start()
-    started = time.monotonic()
-    try:
+    deployments = [FRONTEND["deployment"], BACKEND["deployment"]]
+    with (
+        RolloutWatcher(release.namespace, progress) as watcher,
+        Traffic(urls, t0=watcher.t0) as traffic,
+    ):
+        started = watcher.now()
         helm(
-            "upgrade",
-            release.name,
-            str(CHART),
-            "--namespace",
-            release.namespace,
-            "--reuse-values",
-            "--set",
-            "backend.config.jwtExpirationDays=3",
-            "--set-string",
-            "frontend.config.ROLLOUT=2",
-            "--wait",
-            "--timeout",
-            "5m",
+            "upgrade", release.name, str(CHART), "--namespace", release.namespace,
+            "--reuse-values", "--set", "backend.config.jwtExpirationDays=3",
+            "--set-string", "frontend.config.ROLLOUT=2", "--wait", "--timeout", "5m",
+        )  # fmt: skip
+        upgraded = watcher.now()
+        # keep measuring until every old pod is gone, not just unready
+        watcher.wait(
+            lambda w: (
+                all(w.rolled_out(d) for d in deployments)
+                and not any(p.name in before for p in w.pods.values())
+            ),
+            timeout=120,
+            what="the old pods to go",
         )
-        time.sleep(2)  # keep measuring while the last old pod terminates
-    finally:
-        stop.set()
-        worker.join(timeout=10)
-    seconds = time.monotonic() - started
-    after = {
-        p["metadata"]["name"]
-        for p in get(release, "pods")
-        if pod_ready(p) and "deletionTimestamp" not in p["metadata"]  # not terminating
-    }
-    ok = sum(1 for code in results if code == 200)
-    availability = ok / len(results) if results else 0.0
-    record_property("availability", f"{availability:.4f}")
-    record_property("requests", len(results))
-    print(
-        f"rolling upgrade: {ok}/{len(results)} requests answered 200 "
-        f"({availability:.2%}) over {seconds:.1f} s"
+    png = rollout_timeline(
+        watcher, traffic, marks=((started, "helm upgrade"), (upgraded, "--wait returned"))
     )
-    assert not (before & after), "the upgrade did not replace the pods"
+    requests = traffic.requests
+    record_property("requests", len(requests))
+    print(
+        f"rolling upgrade: {traffic.summary()} over {watcher.now() - started:.1f} s; timeline {png}"
+    )
     assert helm_status(release)["version"] == 2
-    assert len(results) >= 20, "too few requests to measure availability"
-    failed = sorted({code for code in results if code != 200})
-    assert ok == len(results), f"{len(results) - ok} of {len(results)} requests failed: {failed}"
+    for name in deployments:
+        wanted = watcher.deployment(name).replicas
+        assert watcher.min_available(name, since=started) >= wanted, f"{name} lost capacity"
+    assert len(requests) >= 20, "too few requests to measure availability"
+    assert traffic.failed == [], traffic.summary()
 
 
 def test_rollback_restores_the_previous_config(release):

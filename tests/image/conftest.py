@@ -20,25 +20,13 @@ from docker.models.networks import Network
 
 from kubeproof.testing import images
 from kubeproof.testing.environment import require
+from kubeproof.testing.report import terminal_writer
 
 SPECS = images.image_specs()
 
 
 def _progress(config: pytest.Config) -> Callable[[str], None]:
-    """Return a writer that shows a line on the terminal even while output is captured."""
-    reporter = config.pluginmanager.getplugin("terminalreporter")
-    capture = config.pluginmanager.getplugin("capturemanager")
-
-    def say(line: str) -> None:
-        if reporter is None:
-            return
-        if capture is not None:
-            with capture.global_and_fixture_disabled():
-                reporter.write_line(f"[image] {line}")
-        else:
-            reporter.write_line(f"[image] {line}")
-
-    return say
+    return terminal_writer(config, "image")
 
 
 @pytest.fixture(scope="session")

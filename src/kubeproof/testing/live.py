@@ -12,7 +12,17 @@ from typing import Any
 
 from .runner import helm, kubectl
 
-__all__ = ["Release", "get", "helm", "helm_status", "pod_ready", "ready_endpoints", "service_get"]
+__all__ = [
+    "Release",
+    "get",
+    "helm",
+    "helm_status",
+    "node_port",
+    "node_port_url",
+    "pod_ready",
+    "ready_endpoints",
+    "service_get",
+]
 
 
 @dataclass(frozen=True)
@@ -88,3 +98,14 @@ def ready_endpoints(release: Release, service: str) -> list[str]:
 def pod_ready(pod: dict[str, Any]) -> bool:
     conditions = pod.get("status", {}).get("conditions") or []
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def node_port(release: Release, service: str) -> int:
+    """The NodePort Kubernetes gave the Service's first port."""
+    (svc,) = get(release, "service", service)
+    return int(svc["spec"]["ports"][0]["nodePort"])
+
+
+def node_port_url(release: Release, service: str, path: str = "/") -> str:
+    """``http://127.0.0.1:<nodePort><path>``: NodePorts answer on the node's loopback."""
+    return f"http://127.0.0.1:{node_port(release, service)}{path}"

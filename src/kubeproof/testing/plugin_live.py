@@ -13,14 +13,16 @@ lists ``release`` (as CI does after deploying), it fails instead.
 
 Fixtures: ``kube_cluster`` (the provider, once its cluster answers),
 ``namespace_factory`` / ``module_namespace_factory`` (namespaces labelled as ours,
-deleted after the test or module), ``namespace`` / ``module_namespace`` (one each).
+deleted after the test or module), ``namespace`` / ``module_namespace`` (one each),
+``rollout_timeline`` (a PNG of a rollout under traffic, linked from the JUnit report).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -136,6 +138,29 @@ def module_namespace(
     """Return the name of a fresh namespace shared by this module's tests."""
     stem = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").replace("_", "-")
     return module_namespace_factory.create(f"kp-{stem}"[:40].lower())
+
+
+@pytest.fixture
+def rollout_timeline(request: pytest.FixtureRequest, record_property) -> Callable[..., Path]:
+    """Return ``save(watcher, traffic, marks=())``: draws the test's rollout timeline
+    (replicas per Deployment, every request) as a PNG in the artifacts folder, next to
+    the JUnit report, and links it from the report (property ``timeline``)."""
+    from .report import artifacts_dir, timeline_png
+
+    def save(watcher, traffic, marks: tuple[tuple[float, str], ...] = ()) -> Path:
+        folder = artifacts_dir(request.config)
+        stem = re.sub(r"[^\w.-]+", "_", f"{request.node.module.__name__}-{request.node.name}")
+        path = timeline_png(
+            folder / f"timeline-{stem}.png",
+            watcher.samples,
+            traffic.requests,
+            title=f"{request.node.nodeid}: {traffic.summary()}",
+            marks=marks,
+        )
+        record_property("timeline", str(path.relative_to(folder)))
+        return path
+
+    return save
 
 
 @pytest.fixture(scope="session")
