@@ -22,7 +22,16 @@ import pytest
 import yaml
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
-from test_values_fuzz import APP, CHART, FUZZ, ROOT, merged, overrides, render_must_fail
+from test_values_fuzz import (
+    APP,
+    CHART,
+    FUZZ,
+    ROOT,
+    merged,
+    overrides,
+    render_must_fail,
+    write_override,
+)
 
 from kubeproof.errors import RenderError
 from kubeproof.load.chart import render_cli, render_inprocess
@@ -89,7 +98,7 @@ def test_the_helm_cli_renders_the_same_bytes_twice(profile, override):
     fd, path = tempfile.mkstemp(suffix=".yaml")
     try:
         with os.fdopen(fd, "w") as fh:
-            yaml.safe_dump(override, fh)
+            write_override(override, fh)
         values = [profile_file(profile), path]
         first = render_cli(CHART, values, RELEASE)
         assert first.strip()

@@ -17,6 +17,7 @@ hypothesis runs derandomized, so a CI failure reproduces.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -196,17 +197,23 @@ def explained_rules(profile: str, values: dict[str, Any]) -> set[str]:
             rules.add("resources-as-declared")
         if comp["service"]["type"] != EXPECTED_SERVICE_TYPE[profile]:
             rules.add("service-type")
-        policy = comp["image"]["pullPolicy"]
-        if (profile == "minikube") != (policy == "Never"):
+        # minikube: a loaded image must not be pulled (Always); production: nodes must pull (Never)
+        if comp["image"]["pullPolicy"] == {"minikube": "Always", "production": "Never"}[profile]:
             rules.add("image-pull-policy")
         if profile == "production" and comp["image"]["tag"] == "latest":
             rules.add("image-tag-pinned")
     return rules
 
 
+def write_override(override: dict[str, Any], fh: Any) -> None:
+    """Write values as helm reads them: JSON (a YAML subset) quotes every key and string,
+    so a key like ``N`` stays a string (PyYAML leaves it bare; helm's YAML 1.1 reads false)."""
+    json.dump(override, fh)
+
+
 def check(profile: str, override: dict[str, Any]):
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
-        yaml.safe_dump(override, fh)
+        write_override(override, fh)
     try:
         return run(Inputs(chart=CHART, profile=profile, values=[fh.name]))
     finally:
