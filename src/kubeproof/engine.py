@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any
 
 from .model import (
@@ -173,10 +174,17 @@ def evaluate(
                 for subject in subjects(rule, target, once):
                     applied.add(rule.id)
                     pairs[(rule.id, subject.ref)] = None
-                    for v in run_rule(rule, subject, target):
-                        findings.append(_to_finding(rule, v, subject, target))
+                    findings += _check(rule, subject, target)
     findings = _merge_profiles(apply_waivers(findings, targets, rules, waivers or []))
     dockerfiles = {id(d) for t in targets for d in t.dockerfiles}
+    crashed = [f for f in findings if f.rule == CHECK_ERROR]
+    problems = []
+    if crashed:
+        more = f" (and {len(crashed) - 1} more)" if len(crashed) > 1 else ""
+        problems.append(
+            f"{len(crashed)} check(s) could not run, reported as {CHECK_ERROR} findings: "
+            f"{crashed[0].file}:{crashed[0].line}: {crashed[0].message}{more}"
+        )
     return Result(
         findings=findings,
         rules=rules,
@@ -184,6 +192,46 @@ def evaluate(
         pairs=list(pairs),
         objects=sum(len(t.objects) for t in targets),
         dockerfiles=len(dockerfiles),
+        problems=problems,
+    )
+
+
+#: The rule id of a finding that says a check raised instead of judging an object.
+CHECK_ERROR = "check-error"
+
+
+def _check(rule: Rule, subject: Any, target: Target) -> list[Finding]:
+    """The rule's findings on ``subject``; a check that raises yields one check-error."""
+    try:
+        return [_to_finding(rule, v, subject, target) for v in run_rule(rule, subject, target)]
+    except Exception as err:  # a bug in a check, or input it did not foresee
+        return [_check_error(rule, subject, target, err)]
+
+
+def _check_error(rule: Rule, subject: Any, target: Target, err: Exception) -> Finding:
+    import os
+    import traceback
+
+    frames = traceback.extract_tb(err.__traceback__)
+    ours = [f for f in frames if f"{os.sep}kubeproof{os.sep}" in f.filename]
+    frame = (ours or frames)[-1]  # the last line of kubeproof's own code that ran
+    detail = " ".join(str(err).split())[:200]
+    where = f"{Path(frame.filename).name}:{frame.lineno}"
+    per_profile = target.profile and not isinstance(subject, Dockerfile | ChartInfo)
+    return Finding(
+        rule=CHECK_ERROR,
+        severity="error",
+        kind=subject.kind,
+        namespace=subject.namespace,
+        name=subject.name,
+        container=None,
+        file=display_path(subject.file),
+        line=subject.line,
+        message=f"rule {rule.id} could not check {subject.ref}: "
+        f"{type(err).__name__}: {detail} (at {where})",
+        remediation="A bug in kubeproof's check, or input it does not handle: please report "
+        "it with the object; the other rules still ran.",
+        profiles=(target.profile,) if per_profile else (),
     )
 
 
@@ -217,7 +265,7 @@ def apply_waivers(
     day = today()
     out = []
     for f in findings:
-        if f.rule != "waiver-without-reason":
+        if f.rule not in ("waiver-without-reason", CHECK_ERROR):
             f = _waived(f, names.get(f.rule, (f.rule,)), by_ref, waivers, day)
         out.append(f)
     return out

@@ -9,7 +9,7 @@ from ..load.dockerfile import exposed_ports, parse_healthcheck, parse_user
 from ..model import K8sObject, Target, Violation
 from . import check
 from .services import selected_workloads
-from .util import cname, effective, http_probe, resolve_port
+from .util import cname, container_ports, effective, http_probe, resolve_port, service_ports
 
 
 def _pairs(t: Target) -> Iterable[tuple[str, Any, K8sObject]]:
@@ -32,7 +32,7 @@ def expose_port_chain(t: Target, release: Target, params: dict[str, Any]) -> Ite
     for comp, df, wl in _pairs(t):
         exposed = [p for p, _, _ in exposed_ports(df.final)]
         path, c = _main(wl)
-        ports = [p.get("containerPort") for p in c.get("ports") or [] if isinstance(p, dict)]
+        ports = [p.get("containerPort") for p in container_ports(c)]
         if exposed and ports and ports[0] not in exposed:
             yield Violation(
                 f'{wl.ref} container "{cname(c, path)}" port {ports[0]} is not what '
@@ -45,7 +45,7 @@ def expose_port_chain(t: Target, release: Target, params: dict[str, Any]) -> Ite
         svc = t.get("Service", svc_name) if svc_name else None
         if svc is None or wl not in selected_workloads(t, svc):
             continue
-        for i, sp in enumerate((svc.data.get("spec") or {}).get("ports") or []):
+        for i, sp in service_ports(svc):
             target = resolve_port(c, sp.get("targetPort", sp.get("port")))
             if exposed and target not in exposed:
                 yield Violation(

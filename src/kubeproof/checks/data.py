@@ -10,7 +10,7 @@ from typing import Any
 
 from ..model import K8sObject, Target, Violation
 from . import check
-from .util import SECRET_NAME
+from .util import SECRET_NAME, indexed, mapping, service_ports
 
 _KEY_PATTERNS = [
     re.compile(p)
@@ -101,9 +101,9 @@ def looks_real(value: str, placeholder: str = "CHANGE_ME") -> str | None:
 
 def secret_values(obj: K8sObject) -> Iterable[tuple[str, str, tuple]]:
     """(key, decoded value, path) for a Secret's stringData and data (base64-decoded)."""
-    for key, value in (obj.data.get("stringData") or {}).items():
+    for key, value in mapping(obj.data.get("stringData")).items():
         yield key, "" if value is None else str(value), ("stringData", key)
-    for key, value in (obj.data.get("data") or {}).items():
+    for key, value in mapping(obj.data.get("data")).items():
         try:
             decoded = base64.b64decode(str(value or ""), validate=True).decode()
         except (ValueError, UnicodeDecodeError):
@@ -170,7 +170,7 @@ def no_secret_looking_values(
     t: Target, obj: K8sObject, params: dict[str, Any]
 ) -> Iterable[Violation]:
     """ConfigMap values that look like credentials, or keys named like secrets with a value."""
-    for key, value in (obj.data.get("data") or {}).items():
+    for key, value in mapping(obj.data.get("data")).items():
         value = "" if value is None else str(value)
         why = looks_real(value, "")
         if why is None and named_like_secret(str(key), value):
@@ -193,7 +193,7 @@ def service_url(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[V
     comp = t.component(obj.component)
     if key not in ((comp.get("configMap") or {}).get("keys") or []):
         return
-    value = (obj.data.get("data") or {}).get(key)
+    value = mapping(obj.data.get("data")).get(key)
     if value is None:
         return  # required-keys reports it
     declared = t.config.components if t.config else {}
@@ -210,15 +210,11 @@ def service_url(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[V
     for _, svc in services:
         ns = re.escape(svc.namespace) if svc.namespace else r"[a-z0-9-]+"
         host = re.compile(rf"^{re.escape(svc.name)}(\.{ns}(\.svc(\.cluster\.local)?)?)?$")
-        ports = {
-            p.get("port")
-            for p in (svc.data.get("spec") or {}).get("ports") or []
-            if isinstance(p, dict)
-        }
+        ports = [p.get("port") for _, p in service_ports(svc)]
         if m and host.match(m.group(1)) and (int(m.group(2)) if m.group(2) else 80) in ports:
             return
     comp_name, svc = services[0]
-    port = next(iter((svc.data.get("spec") or {}).get("ports") or []), {}).get("port", "?")
+    port = next((p.get("port", "?") for _, p in service_ports(svc)), "?")
     yield Violation(
         f"{obj.ref} {key} is {value!r}; expected http://{svc.name}:{port} "
         f"(the {comp_name} Service)",
@@ -245,8 +241,8 @@ def _literal_secret(name: str, value: str) -> str | None:
 def env_no_secrets(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     """Literal ``env`` values that are credentials (use secretKeyRef instead)."""
     for path, c in obj.containers(init=True):
-        for i, env in enumerate(c.get("env") or []):
-            if not isinstance(env, dict) or not isinstance(env.get("value"), str):
+        for i, env in indexed(c.get("env")):
+            if not isinstance(env.get("value"), str):
                 continue
             why = _literal_secret(str(env.get("name", "")), env["value"])
             if why:

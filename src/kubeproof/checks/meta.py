@@ -10,6 +10,7 @@ from typing import Any
 from ..model import ChartInfo, K8sObject, Target, Violation
 from ..waivers import annotation_waivers
 from . import check
+from .util import service_ports
 
 
 @check
@@ -88,7 +89,7 @@ def test_pod_reaches_services(
         svc = t.get("Service", svc_name) if svc_name else None
         if svc is None:
             continue
-        ports = [p.get("port") for p in (svc.data.get("spec") or {}).get("ports") or []]
+        ports = [p["port"] for _, p in service_ports(svc) if isinstance(p.get("port"), int)]
         pattern = rf"{re.escape(svc.name)}(\.[a-z0-9.-]+)?:({'|'.join(map(str, ports))})\b"
         if not ports or not re.search(pattern, text):
             yield Violation(

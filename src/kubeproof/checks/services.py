@@ -7,17 +7,12 @@ from typing import Any
 
 from ..model import K8sObject, Target, Violation
 from . import check
-from .util import resolve_port
-
-
-def _ports(svc: K8sObject) -> list[tuple[int, dict[str, Any]]]:
-    ports = (svc.data.get("spec") or {}).get("ports")
-    return [(i, p) for i, p in enumerate(ports or []) if isinstance(p, dict)]
+from .util import container_ports, resolve_port, service_ports, spec
 
 
 def selected_workloads(t: Target, svc: K8sObject) -> list[K8sObject]:
     """Workloads (not hooks) whose pod labels the Service's selector matches."""
-    selector = (svc.data.get("spec") or {}).get("selector")
+    selector = spec(svc).get("selector")
     if not isinstance(selector, dict) or not selector:
         return []
     index = t.__dict__.get("_label_index")
@@ -27,11 +22,12 @@ def selected_workloads(t: Target, svc: K8sObject) -> list[K8sObject]:
             if obj.pod_spec_path is None or obj.is_hook:
                 continue
             for k, v in obj.pod_labels.items():
-                index.setdefault((obj.namespace, k, v), []).append(obj)
+                if isinstance(v, str):  # a label value is a string; anything else selects nothing
+                    index.setdefault((obj.namespace, k, v), []).append(obj)
         t.__dict__["_label_index"] = index
     picked: list[K8sObject] | None = None
     for k, v in selector.items():
-        found = index.get((svc.namespace, k, v), [])
+        found = index.get((svc.namespace, k, v), []) if isinstance(v, str) else []
         picked = found if picked is None else [o for o in picked if o in found]
         if not picked:
             return []
@@ -41,7 +37,7 @@ def selected_workloads(t: Target, svc: K8sObject) -> list[K8sObject]:
 @check
 def service_type(t: Target, svc: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
     want = params["type"]
-    got = (svc.data.get("spec") or {}).get("type", "ClusterIP")
+    got = spec(svc).get("type", "ClusterIP")
     if got != want:
         yield Violation(f"{svc.ref} has type {got}; expected {want}", ("spec", "type"))
 
@@ -50,10 +46,9 @@ def service_type(t: Target, svc: K8sObject, params: dict[str, Any]) -> Iterable[
 def selector_matches_one_workload(
     t: Target, svc: K8sObject, params: dict[str, Any]
 ) -> Iterable[Violation]:
-    spec = svc.data.get("spec") or {}
-    if spec.get("type") == "ExternalName":
+    if spec(svc).get("type") == "ExternalName":
         return
-    selector = spec.get("selector")
+    selector = spec(svc).get("selector")
     if not isinstance(selector, dict) or not selector:
         yield Violation(f"{svc.ref} has an empty selector", ("spec",))
         return
@@ -70,7 +65,7 @@ def selector_matches_one_workload(
 def target_port_resolves(t: Target, svc: K8sObject, params: dict[str, Any]):
     """Each port's targetPort resolves on every pod the selector picks."""
     picked = selected_workloads(t, svc)
-    for i, port in _ports(svc):
+    for i, port in service_ports(svc):
         target = port.get("targetPort", port.get("port"))
         for obj in picked:
             containers = [c for _, c in obj.containers()]
@@ -83,23 +78,19 @@ def target_port_resolves(t: Target, svc: K8sObject, params: dict[str, Any]):
 
 
 def _serves(container: dict[str, Any], target: Any) -> bool:
+    """Whether the container has the port ``target`` names (by name or number)."""
     if isinstance(target, str) and not target.isdigit():
-        return any(
-            isinstance(p, dict) and p.get("name") == target for p in container.get("ports") or []
-        )
-    if not isinstance(target, int | str):
+        return any(p.get("name") == target for p in container_ports(container))
+    if not isinstance(target, int | str) or isinstance(target, bool):
         return False
-    return any(
-        isinstance(p, dict) and p.get("containerPort") == int(target)
-        for p in container.get("ports") or []
-    )
+    return any(p.get("containerPort") == int(target) for p in container_ports(container))
 
 
 @check
 def service_port_matches_container(t: Target, svc: K8sObject, params: dict[str, Any]):
     """The Service port equals the container port its targetPort resolves to."""
     picked = selected_workloads(t, svc)
-    for i, port in _ports(svc):
+    for i, port in service_ports(svc):
         target = port.get("targetPort", port.get("port"))
         for obj in picked:
             for _, c in obj.containers():
@@ -115,7 +106,7 @@ def service_port_matches_container(t: Target, svc: K8sObject, params: dict[str, 
 @check
 def nodeport_range(t: Target, svc: K8sObject, params: dict[str, Any]):
     lo, hi = params.get("min", 30000), params.get("max", 32767)
-    for i, port in _ports(svc):
+    for i, port in service_ports(svc):
         np = port.get("nodePort")
         if np is not None and not (isinstance(np, int) and lo <= np <= hi):
             yield Violation(
@@ -127,7 +118,7 @@ def nodeport_range(t: Target, svc: K8sObject, params: dict[str, Any]):
 def nodeport_unique(t: Target, release: Target, params: dict[str, Any]):
     seen: dict[int, str] = {}
     for svc in t.of_kind("Service"):
-        for i, port in _ports(svc):
+        for i, port in service_ports(svc):
             np = port.get("nodePort")
             if isinstance(np, int):
                 if np in seen:

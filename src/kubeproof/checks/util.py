@@ -38,9 +38,37 @@ def quantity(value: Any) -> float | None:
     return float(m.group(1)) * _SUFFIX[m.group(2) or ""]
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else an empty one (malformed input is judged, not fatal)."""
+    return value if isinstance(value, dict) else {}
+
+
+def mappings(value: Any) -> list[dict[str, Any]]:
+    """The mappings in ``value`` when it is a list, else none."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def indexed(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """(index, mapping) for the mappings in ``value`` when it is a list."""
+    return (
+        [(i, v) for i, v in enumerate(value) if isinstance(v, dict)]
+        if isinstance(value, list)
+        else []
+    )
+
+
+def spec(obj: Any) -> dict[str, Any]:
+    """An object's ``spec`` when it is a mapping."""
+    return mapping(obj.data.get("spec"))
+
+
+def service_ports(svc: Any) -> list[tuple[int, dict[str, Any]]]:
+    """(index, port) for each port mapping of a Service."""
+    return indexed(spec(svc).get("ports"))
+
+
 def container_ports(container: dict[str, Any]) -> list[dict[str, Any]]:
-    ports = container.get("ports")
-    return [p for p in ports if isinstance(p, dict)] if isinstance(ports, list) else []
+    return mappings(container.get("ports"))
 
 
 def resolve_port(container: dict[str, Any], port: Any) -> int | None:
@@ -88,7 +116,7 @@ def image_parts(image: str) -> tuple[str, str | None, str | None]:
 
 
 def cname(container: dict[str, Any], path: tuple) -> str:
-    return str(container.get("name") or f"#{path[-1]}")
+    return str(container.get("name") or f"#{path[-1] if path else 0}")
 
 
 def http_probe(container: dict[str, Any], which: str) -> dict[str, Any] | None:

@@ -9,12 +9,16 @@ from ..model import K8sObject, Target, Violation
 from . import check
 from .util import (
     cname,
+    container_ports,
     effective,
     effective_path,
     http_probe,
     image_parts,
+    indexed,
+    mapping,
     quantity,
     resolve_port,
+    spec,
     yaml_scalar,
 )
 
@@ -65,7 +69,7 @@ def probes(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violat
                     )
                 continue  # exec (pg_isready), tcpSocket and grpc probes are valid probes
             port = resolve_port(c, http.get("port"))
-            declared = [p.get("containerPort") for p in c.get("ports") or [] if isinstance(p, dict)]
+            declared = [p.get("containerPort") for p in container_ports(c)]
             if port is None or port not in declared:
                 yield Violation(
                     f'{obj.ref} container "{name}" {which} port {http.get("port")!r} '
@@ -98,7 +102,9 @@ def image_repository(t: Target, obj: K8sObject, params: dict[str, Any]) -> Itera
     want = (t.component(obj.component).get("image") or {}).get("repository")
     if not want:
         return
-    path, c = next(iter(obj.containers()), ((), {}))
+    path, c = next(iter(obj.containers()), ((), None))
+    if c is None:
+        return  # no container: the schema and probes rules say so
     repo, _, _ = image_parts(str(c.get("image", "")))
     if repo != want and not repo.endswith("/" + want):
         yield Violation(
@@ -196,7 +202,7 @@ def requests_within_limits(t: Target, obj: K8sObject, params: dict[str, Any]):
 def container_port_named(t: Target, obj: K8sObject, params: dict[str, Any]):
     want = params.get("name", "http")
     for path, c in obj.containers():
-        ports = [p for p in c.get("ports") or [] if isinstance(p, dict)]
+        ports = container_ports(c)
         if ports and not any(p.get("name") == want for p in ports):
             yield Violation(
                 f'{obj.ref} container "{cname(c, path)}" has no port named {want!r}',
@@ -209,40 +215,32 @@ def _references(obj: K8sObject) -> Iterable[tuple[str, str, tuple, bool]]:
     """(kind, name, path, optional) for each ConfigMap/Secret the pod spec references."""
     spec = obj.pod_spec or {}
     base = obj.pod_spec_path or ()
+    found: list[tuple[str, Any, tuple, dict[str, Any]]] = []
     for path, c in obj.containers(init=True):
-        for i, src in enumerate(c.get("envFrom") or []):
+        for i, src in indexed(c.get("envFrom")):
             for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
-                ref = src.get(key) if isinstance(src, dict) else None
-                if isinstance(ref, dict) and ref.get("name"):
-                    yield kind, ref["name"], (*path, "envFrom", i, key), bool(ref.get("optional"))
-        for i, env in enumerate(c.get("env") or []):
-            vf = env.get("valueFrom") if isinstance(env, dict) else None
+                ref = mapping(src.get(key))
+                if ref.get("name"):
+                    found.append((kind, ref["name"], (*path, "envFrom", i, key), ref))
+        for i, env in indexed(c.get("env")):
+            vf = mapping(env.get("valueFrom"))
             for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
-                ref = vf.get(key) if isinstance(vf, dict) else None
-                if isinstance(ref, dict) and ref.get("name"):
-                    yield (
-                        kind,
-                        ref["name"],
-                        (*path, "env", i, "valueFrom", key),
-                        bool(ref.get("optional")),
-                    )
-    for i, vol in enumerate(spec.get("volumes") or []):
-        if not isinstance(vol, dict):
-            continue
+                ref = mapping(vf.get(key))
+                if ref.get("name"):
+                    found.append((kind, ref["name"], (*path, "env", i, "valueFrom", key), ref))
+    for i, vol in indexed(spec.get("volumes")):
         if isinstance(vol.get("configMap"), dict):
             ref = vol["configMap"]
-            yield "ConfigMap", ref.get("name", ""), (*base, "volumes", i), bool(ref.get("optional"))
+            found.append(("ConfigMap", ref.get("name", ""), (*base, "volumes", i), ref))
         if isinstance(vol.get("secret"), dict):
             ref = vol["secret"]
-            yield (
-                "Secret",
-                ref.get("secretName", ""),
-                (*base, "volumes", i),
-                bool(ref.get("optional")),
-            )
-    for i, s in enumerate(spec.get("imagePullSecrets") or []):
-        if isinstance(s, dict) and s.get("name"):
-            yield "Secret", s["name"], (*base, "imagePullSecrets", i), False
+            found.append(("Secret", ref.get("secretName", ""), (*base, "volumes", i), ref))
+    for i, s in indexed(spec.get("imagePullSecrets")):
+        if s.get("name"):
+            found.append(("Secret", s["name"], (*base, "imagePullSecrets", i), {}))
+    for kind, name, path, ref in found:
+        if isinstance(name, str):  # another type is a schema error, not a reference
+            yield kind, name, path, bool(ref.get("optional"))
 
 
 @check
@@ -269,12 +267,12 @@ def references_exist(t: Target, obj: K8sObject, params: dict[str, Any]):
 def _selects(selector: dict[str, Any], labels: dict[str, Any]) -> list[str]:
     """What in a label selector (matchLabels, matchExpressions) ``labels`` do not satisfy."""
     unmet = [
-        f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items() if labels.get(k) != v
+        f"{k}={v}" for k, v in mapping(selector.get("matchLabels")).items() if labels.get(k) != v
     ]
-    for expr in selector.get("matchExpressions") or []:
-        if not isinstance(expr, dict):
-            continue
+    for _, expr in indexed(selector.get("matchExpressions")):
         key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if not isinstance(key, str) or not isinstance(values, list):
+            continue  # the schema rule names the malformed expression
         ok = {
             "In": key in labels and labels.get(key) in values,
             "NotIn": labels.get(key) not in values,
@@ -289,7 +287,7 @@ def _selects(selector: dict[str, Any], labels: dict[str, Any]) -> list[str]:
 @check
 def selector_matches_template(t: Target, obj: K8sObject, params: dict[str, Any]):
     """The workload's spec.selector selects its own pod template."""
-    selector = (obj.data.get("spec") or {}).get("selector")
+    selector = spec(obj).get("selector")
     if not isinstance(selector, dict):
         return
     unmet = _selects(selector, obj.pod_labels)

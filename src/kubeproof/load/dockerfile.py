@@ -101,9 +101,11 @@ def parse_healthcheck(value: str) -> Healthcheck:
         import json
 
         try:
-            command = " ".join(json.loads(rest))
+            parsed = json.loads(rest)
         except ValueError:
-            command = rest
+            parsed = None
+        if isinstance(parsed, list):
+            command = " ".join(map(str, parsed))
     hc = Healthcheck(none=False, options=options, command=command)
     m = _URL.search(command)
     if m:
@@ -129,7 +131,11 @@ def exposed_ports(stage: Stage) -> list[tuple[int, str, int]]:
     """(port, protocol, line) for every EXPOSE in ``stage``."""
     out = []
     for ins in stage.all("EXPOSE"):
-        for token in shlex.split(ins.value):
+        try:
+            tokens = shlex.split(ins.value)
+        except ValueError:  # an unclosed quote: docker itself splits on whitespace
+            tokens = ins.value.split()
+        for token in tokens:
             port, _, proto = token.partition("/")
             if port.isdigit():
                 out.append((int(port), proto or "tcp", ins.line))
