@@ -16,7 +16,15 @@ from .util import service_ports
 @check
 def chart_values_schema(t: Target, chart: ChartInfo, params: dict[str, Any]) -> Iterable[Violation]:
     if not chart.has_values_schema:
-        yield Violation(f"chart {chart.name} ships no values.schema.json")
+        from pathlib import Path
+
+        if Path(chart.dir, "values.schema.json").is_file():  # there, but helm never sees it
+            yield Violation(
+                f"chart {chart.name}: .helmignore hides values.schema.json, so helm "
+                f"validates no values"
+            )
+        else:
+            yield Violation(f"chart {chart.name} ships no values.schema.json")
 
 
 @check

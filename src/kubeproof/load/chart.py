@@ -24,6 +24,8 @@ DEFAULT_NAMESPACE = "default"
 
 
 def chart_info(chart_dir: str) -> ChartInfo:
+    from .chartcheck import helm_ignores
+
     path = Path(chart_dir, "Chart.yaml")
     if not path.exists():
         raise InputError(f"{chart_dir} is not a chart: no {path}")
@@ -35,7 +37,9 @@ def chart_info(chart_dir: str) -> ChartInfo:
         dir=chart_dir,
         data=plain(data),
         file=str(path),
-        has_values_schema=Path(chart_dir, "values.schema.json").is_file(),
+        # helm neither packages nor validates against a schema its .helmignore hides
+        has_values_schema=Path(chart_dir, "values.schema.json").is_file()
+        and not helm_ignores(chart_dir, "values.schema.json"),
         lines=lines,
     )
 

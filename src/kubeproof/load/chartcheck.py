@@ -83,6 +83,15 @@ def _ignored_path(patterns: list[_Pattern], rel: str, is_dir: bool) -> _Pattern 
     return None
 
 
+def helm_ignores(chart_dir: str, rel: str, is_dir: bool = False) -> bool:
+    """Whether the chart's .helmignore hides ``rel`` from helm (e.g. values.schema.json)."""
+    try:
+        text = Path(chart_dir, ".helmignore").read_text()
+    except OSError:
+        return False
+    return _ignored_path(_patterns(text), rel, is_dir) is not None
+
+
 def helmignore_problems(chart_dir: str) -> list[ChartProblem]:
     path = Path(chart_dir, ".helmignore")
     try:

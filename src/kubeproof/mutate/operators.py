@@ -20,7 +20,7 @@ from typing import Any
 from ..load.dockerfile import parse_dockerfile
 from ..model import WORKLOAD_KINDS, ChartInfo, Dockerfile, K8sObject, Target, dig
 
-SCOPES = ("container", "pod", "object", "release", "dockerfile", "chart")
+SCOPES = ("container", "pod", "object", "release", "dockerfile", "chart", "render")
 #: Kinds whose containers run a pod template (every pod-bearing kind).
 POD_KINDS = tuple(sorted(WORKLOAD_KINDS))
 #: Long-running workloads (serve traffic, have probes).
@@ -88,7 +88,7 @@ def operator(
 
 def catalogue() -> dict[str, Operator]:
     """Every registered operator by name (objects, Dockerfiles, chart files)."""
-    from . import chart_ops, dockerfile_ops, object_ops  # noqa: F401  (they register)
+    from . import chart_ops, dockerfile_ops, object_ops, render_ops  # noqa: F401  (register)
 
     return dict(_CATALOGUE)
 
@@ -108,6 +108,11 @@ class Mut:
     text: str | None = None  # a Dockerfile's text: operators assign the new text here
     chart: ChartInfo | None = None
     deleted: bool = False  # object scope: drop the object from the render
+    # render scope: a copy of the chart directory, its default values, --set overrides
+    chart_dir: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    sets: list[str] = field(default_factory=list)
+    set_strings: list[str] = field(default_factory=list)
     # Dockerfile scope: an edit of the component's workload made with the Dockerfile's
     workload_edit: Callable[[K8sObject], None] | None = None
 
@@ -154,9 +159,14 @@ class Site:
 def sites(op: Operator, targets: list[Target]) -> Iterator[Site]:
     """Every place ``op`` could apply (whether it really fits is known once applied)."""
     for variant in op.variants:
-        if op.scope in ("dockerfile", "chart"):
+        if op.scope in ("dockerfile", "chart", "render"):
             first = targets[0] if targets else None
             if first is None:
+                continue
+            if op.scope == "render":
+                profiles = {t.profile for t in targets}
+                if first.chart is not None and (not op.profiles or profiles & set(op.profiles)):
+                    yield Site(op, variant, f"{first.chart.ref} files", None)
                 continue
             if op.scope == "chart":
                 if first.chart is not None:
@@ -213,6 +223,8 @@ class Mutant:
 
     site: Site
     targets: list[tuple[int, Target]] = field(default_factory=list)
+    extra: list[Any] = field(default_factory=list)  # findings of the render itself (render scope)
+    note: str = ""  # what changed outside the rendered objects (chart files, --set)
 
 
 def apply(site: Site, targets: list[Target]) -> Mutant | None:

@@ -42,8 +42,8 @@ def _op_status(mine: list[MutantResult]) -> str:
     return CAUGHT
 
 
-def _mutant_json(r: MutantResult) -> dict[str, Any]:
-    return {
+def _mutant_json(r: MutantResult, good: list[Any]) -> dict[str, Any]:
+    out = {
         "operator": r.operator,
         "variant": r.variant,
         "site": r.site,
@@ -54,6 +54,13 @@ def _mutant_json(r: MutantResult) -> dict[str, Any]:
         "other_rules": r.other,
         "noise": [f.to_json() for f in r.noise],
     }
+    if r.status != CAUGHT and r.mutant is not None:  # what to look at: the mutation itself
+        from .patch import diff_targets
+
+        out["patch"] = "\n".join(
+            p for p in (r.mutant.note, diff_targets(good, r.mutant.targets)) if p
+        )
+    return out
 
 
 def to_json(report: Report) -> dict[str, Any]:
@@ -80,7 +87,7 @@ def to_json(report: Report) -> dict[str, Any]:
             {"rule": rule, "expected": want, "caught": got, "missed": want - got}
             for rule, (want, got) in sorted(scores.items())
         ],
-        "mutants": [_mutant_json(r) for r in report.results],
+        "mutants": [_mutant_json(r, report.targets) for r in report.results],
         "skipped": [{"rule": r, "why": why} for r, why in sorted(report.skipped.items())],
         "checked": {
             "objects": report.objects,

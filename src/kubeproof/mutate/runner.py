@@ -145,6 +145,8 @@ class Mutator:
             rule = self.by_id.get(rid.split("/")[0])
             if rule is not None and any(in_force(rule, t) for t in targets):
                 out.append(self.canonical(rid))
+            elif rid == "chart-render" and op.scope == "render":
+                out.append(rid)  # the chart's own guard (values.schema.json, `fail`)
         return out
 
     def new_findings(self, pairs: list[tuple[int, Target]]) -> list[Finding]:
@@ -158,8 +160,13 @@ class Mutator:
 
     def judge(self, mutant: Mutant) -> MutantResult:
         op, site = mutant.site.op, mutant.site
-        new = self.new_findings(mutant.targets)
+        new = self.new_findings(mutant.targets) + [
+            f for f in mutant.extra if f.severity == "error" or f.rule in op.also
+        ]
         expected = self.expected(op, [t for _, t in mutant.targets])
+        if op.scope == "render":  # refused: only the chart could catch it; rendered: the rules
+            refused = any(t.render_error for _, t in mutant.targets)
+            expected = [r for r in expected if (r == "chart-render") == refused]
         fired_rules = {f.rule for f in new}
         fired = [r for r in expected if r in fired_rules]
         known = {self.canonical(r) for r in (*op.rules, *op.also)}
@@ -193,10 +200,66 @@ class Mutator:
         out = []
         for op in operators:
             for site in sites(op, self.targets):
-                mutant = apply(site, self.targets)
+                mutant = self.rerender(site) if op.scope == "render" else apply(site, self.targets)
                 if mutant is not None:
                     out.append(mutant)
         return out
+
+    #: (Inputs, AppConfig) the good artifacts were loaded with: render-scope operators
+    #: render the chart again from a changed copy with the same inputs
+    inputs: Any = None
+
+    def rerender(self, site: Any) -> Mutant | None:
+        """The mutant of a render-scope operator: its chart copy rendered for every profile."""
+        import dataclasses
+        import difflib
+        import shutil
+        import tempfile
+
+        from ..api import load_targets, render_findings
+        from ..load.chart import read_values
+        from .operators import Mut
+
+        if self.inputs is None or self.targets[0].chart is None:
+            return None
+        inp, cfg = self.inputs
+        good = self.targets[0].chart
+        tmp = tempfile.mkdtemp(prefix="kubeproof-mutant-")
+        try:
+            chart_dir = str(Path(tmp, Path(good.dir).name))
+            shutil.copytree(good.dir, chart_dir)
+            before = {p: p.read_text() for p in Path(chart_dir).glob(".*") if p.is_file()}
+            values_file = Path(good.dir, "values.yaml")
+            values = read_values([str(values_file)]) if values_file.exists() else {}
+            m = Mut(target=self.targets[0], variant=site.variant, chart_dir=chart_dir)
+            m.values = values
+            if not site.op.fn(m):
+                return None
+            new_inp = dataclasses.replace(
+                inp,
+                chart=chart_dir,
+                sets=[*inp.sets, *m.sets],
+                set_strings=[*inp.set_strings, *m.set_strings],
+            )
+            targets = load_targets(new_inp, cfg)
+            keep = [
+                i
+                for i, t in enumerate(self.targets)
+                if not site.op.profiles or t.profile in site.op.profiles
+            ]
+            mutant = Mutant(site, [(i, targets[i]) for i in keep])
+            mutant.extra = render_findings(chart_dir, [targets[i] for i in keep])
+            notes = [f"--set {s}" for s in m.sets] + [f"--set-string {s}" for s in m.set_strings]
+            for path, text in before.items():
+                after = path.read_text() if path.exists() else ""
+                rel = f"{Path(good.dir).name}/{path.name}"
+                notes += difflib.unified_diff(
+                    text.splitlines(), after.splitlines(), f"a/{rel}", f"b/{rel}", lineterm=""
+                )
+            mutant.note = "\n".join(notes)
+            return mutant
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def run(self, operators: list[Operator]) -> list[MutantResult]:
         mutants = self.mutants(operators)
@@ -264,6 +327,7 @@ def run_mutation(inp: Any, only: list[str] | None = None) -> Report:
             raise InputError(f"unknown operator(s): {', '.join(unknown)}")
         ops = [o for o in ops if o.name in only]
     mutator = Mutator(rules, targets, waivers)
+    mutator.inputs = (inp, cfg)
     results = mutator.run(ops)
     baseline = mutator.baseline(tuple(range(len(targets))))
     applied: dict[str, int] = {o.name: 0 for o in ops}

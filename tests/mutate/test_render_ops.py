@@ -1,0 +1,72 @@
+"""Operators that change chart files render the chart again: what they rely on holds."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kubeproof.errors import RenderError
+from kubeproof.load.chart import chart_info, render_chart
+from kubeproof.testing.environment import require
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "charts" / "todo-chatbot"
+
+
+@pytest.fixture
+def chart_copy(tmp_path):
+    """A copy of our chart in a temporary directory (returns its path)."""
+    dest = tmp_path / "todo-chatbot"
+    shutil.copytree(CHART, dest)
+    return dest
+
+
+@pytest.mark.parametrize("renderer", ["inprocess", "cli"])
+def test_helm_validates_no_values_against_a_schema_helmignore_hides(chart_copy, tmp_path, renderer):
+    """Why helmignore-hides-schema is a defect: helm really stops using the schema."""
+    if renderer == "cli":
+        require("helm")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("frontend:\n  replicaCount: 0\n")
+    with pytest.raises(RenderError, match="replicaCount"):
+        render_chart(str(chart_copy), [str(bad)], renderer=renderer)
+    with (chart_copy / ".helmignore").open("a") as fh:
+        fh.write("*.json\n")
+    objects = render_chart(str(chart_copy), [str(bad)], renderer=renderer)
+    deployment = next(o for o in objects if o.kind == "Deployment" and "frontend" in o.name)
+    assert deployment.data["spec"]["replicas"] == 0
+
+
+def test_chart_info_sees_the_schema_only_when_helm_does(chart_copy):
+    assert chart_info(str(chart_copy)).has_values_schema
+    with (chart_copy / ".helmignore").open("a") as fh:
+        fh.write("values.schema.json\n")
+    assert not chart_info(str(chart_copy)).has_values_schema
+
+
+def test_a_render_scope_mutant_notes_its_chart_file_change_and_sets():
+    import os
+
+    from kubeproof.api import Inputs
+    from kubeproof.mutate.runner import CAUGHT, run_mutation
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        report = run_mutation(
+            Inputs(profile="minikube"),
+            only=["helmignore-hides-tests", "values-pull-policy-always", "values-replicas-zero"],
+        )
+    finally:
+        os.chdir(cwd)
+    by_op = {r.operator: r for r in report.results}
+    assert all(r.status == CAUGHT for r in report.results), [
+        (r.name, r.status) for r in report.results
+    ]
+    assert "+tests/" in by_op["helmignore-hides-tests"].mutant.note
+    assert (
+        "--set frontend.image.pullPolicy=Always" in by_op["values-pull-policy-always"].mutant.note
+    )
+    assert by_op["values-replicas-zero"].fired == ["chart-render"]  # values.schema.json said no
