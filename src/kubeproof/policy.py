@@ -42,15 +42,18 @@ class Rule:
     profile_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     message: str | None = None
     _validator: Any = None
+    # the check's parameters, typed (checks/params.py): per profile, and None for the rest
+    typed_params: dict[str | None, Any] = field(default_factory=dict)
 
     @property
     def app_specific(self) -> bool:
         return self.components is not None
 
-    def params_for(self, profile: str | None) -> dict[str, Any]:
-        if profile and profile in self.profile_params:
-            return {**self.params, **self.profile_params[profile]}
-        return self.params
+    def params_for(self, profile: str | None) -> Any:
+        """The check's typed parameters for ``profile`` (its own, else the rule's)."""
+        if profile in self.typed_params:
+            return self.typed_params[profile]
+        return self.typed_params.get(None)
 
     def validator(self) -> Any:
         if self._validator is None:
@@ -70,7 +73,7 @@ def _list(value: Any, what: str, file: str) -> list[str]:
     raise PolicyError(f"{file}: {what} must be a string or a list of strings")
 
 
-def parse_rule(data: dict[str, Any], file: str) -> Rule:
+def parse_rule(data: dict[str, Any], file: str, lines: Any = None) -> Rule:
     unknown = set(data) - _KEYS
     if unknown:
         raise PolicyError(f"{file}: unknown keys {sorted(unknown)}")
@@ -138,11 +141,34 @@ def parse_rule(data: dict[str, Any], file: str) -> Rule:
                 f"{file}: check.schema is not a valid JSON Schema: {err.message}"
             ) from err
     if rule.check is not None:
-        from .checks import registry
-
-        if rule.check not in registry():
-            raise PolicyError(f"{file}: unknown check {rule.check!r}")
+        _type_params(rule, file, lines)
+    elif rule.params or rule.profile_params:
+        raise PolicyError(f"{file}: check.params and check.profiles belong to a named check")
     return rule
+
+
+def _type_params(rule: Rule, file: str, lines: Any) -> None:
+    """The rule's parameters as its check's parameter class, per profile; errors name file:line."""
+    from .checks import params, params_type, registry
+
+    if rule.check not in registry():
+        raise PolicyError(f"{file}: unknown check {rule.check!r}")
+    cls = params_type(rule.check)
+
+    def where(*path: Any) -> str:
+        line = lines(("check", *path)) if lines else None
+        return f"{file}:{line}: check {rule.check}" if line else f"{file}: check {rule.check}"
+
+    if not isinstance(rule.profile_params, dict) or not all(
+        isinstance(v, dict) for v in rule.profile_params.values()
+    ):
+        raise PolicyError(f"{where('profiles')}: profiles must map a profile to its params")
+    for profile, own in rule.profile_params.items():
+        merged = {**(rule.params or {}), **own}
+        rule.typed_params[profile] = params.build(cls, merged, where("profiles", profile))
+    covered = set(rule.profile_params)
+    if not rule.profile_params or not (rule.profiles and covered >= set(rule.profiles)):
+        rule.typed_params[None] = params.build(cls, rule.params, where("params"))
 
 
 def load_rules(policies_dir: str) -> list[Rule]:
@@ -155,8 +181,8 @@ def load_rules(policies_dir: str) -> list[Rule]:
     for path in sorted(root.glob("*.yaml")):
         if path.name == "waivers.yaml":
             continue
-        data, _ = load_yaml_mapping(path.read_text(), str(path))
-        rules.append(parse_rule(plain(data), str(path)))
+        data, lines = load_yaml_mapping(path.read_text(), str(path))
+        rules.append(parse_rule(plain(data), str(path), lines))
     if not rules:
         raise PolicyError(f"no rules in {policies_dir}")
     ids = [name for r in rules for name in (r.id, *r.aliases)]

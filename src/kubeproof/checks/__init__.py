@@ -3,6 +3,8 @@
 A check is ``fn(target, subject, params) -> Iterable[Violation]``, registered by
 ``@check`` under its function's name in kebab case (``def probe_health_path`` is
 ``probe-health-path``), the name rule files refer to as ``check: {name: ..., params: ...}``.
+The annotation of ``params`` is the check's parameter class (a frozen dataclass, see
+``params.py``): rule files are checked against it when they load.
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ def check(fn: Callable[..., Any]) -> Callable[..., Any]:
         raise RuntimeError(f"two checks named {name}")
     _REGISTRY[name] = fn
     return fn
+
+
+def params_type(name: str) -> type:
+    """The parameter class the check ``name`` declares (NoParams when it takes none)."""
+    from .params import NoParams
+
+    fn = registry()[name]
+    ann = fn.__annotations__.get("params", NoParams)
+    return eval(ann, fn.__globals__) if isinstance(ann, str) else ann  # our own annotation
 
 
 @cache

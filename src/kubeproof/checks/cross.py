@@ -8,8 +8,9 @@ from typing import Any
 from ..load.dockerfile import exposed_ports, parse_healthcheck, parse_user
 from ..model import K8sObject, Target, Violation
 from . import check
+from .params import NoParams
 from .services import selected_workloads
-from .util import cname, container_ports, effective, http_probe, resolve_port, service_ports
+from .util import cname, container_ports, digits, effective, http_probe, resolve_port, service_ports
 
 
 def _pairs(t: Target) -> Iterable[tuple[str, Any, K8sObject]]:
@@ -27,7 +28,7 @@ def _main(wl: K8sObject) -> tuple[tuple, dict[str, Any]]:
 
 
 @check
-def expose_port_chain(t: Target, release: Target, params: dict[str, Any]) -> Iterable[Violation]:
+def expose_port_chain(t: Target, release: Target, params: NoParams) -> Iterable[Violation]:
     """Dockerfile EXPOSE = containerPort = the Service's resolved targetPort."""
     for comp, df, wl in _pairs(t):
         exposed = [p for p, _, _ in exposed_ports(df.final)]
@@ -57,9 +58,7 @@ def expose_port_chain(t: Target, release: Target, params: dict[str, Any]) -> Ite
 
 
 @check
-def healthcheck_matches_probe(
-    t: Target, release: Target, params: dict[str, Any]
-) -> Iterable[Violation]:
+def healthcheck_matches_probe(t: Target, release: Target, params: NoParams) -> Iterable[Violation]:
     for _comp, df, wl in _pairs(t):
         ins = df.final.last("HEALTHCHECK")
         if ins is None:
@@ -92,13 +91,11 @@ def _image_user(df: Any) -> tuple[Any, int]:
 
 
 @check
-def image_user_matches_pod(
-    t: Target, release: Target, params: dict[str, Any]
-) -> Iterable[Violation]:
+def image_user_matches_pod(t: Target, release: Target, params: NoParams) -> Iterable[Violation]:
     """The image's numeric USER uid = the declared uid = the pod's runAsUser."""
     for comp, df, wl in _pairs(t):
         user, line = _image_user(df)
-        if user is None or not str(user).isdigit():
+        if user is None or not digits(str(user)):
             continue
         uid = int(user)
         declared = ((t.component(comp).get("image") or {}).get("user") or {}).get("uid")
@@ -123,12 +120,12 @@ def image_user_matches_pod(
 
 @check
 def named_user_needs_run_as_user(
-    t: Target, release: Target, params: dict[str, Any]
+    t: Target, release: Target, params: NoParams
 ) -> Iterable[Violation]:
     """A named USER with runAsNonRoot and no runAsUser: the kubelet refuses to start it."""
     for _comp, df, wl in _pairs(t):
         user, line = _image_user(df)
-        if user is None or str(user).isdigit():
+        if user is None or digits(str(user)):
             continue
         spec = wl.pod_spec or {}
         path, c = _main(wl)

@@ -6,10 +6,11 @@ import base64
 import math
 import re
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
 
 from ..model import K8sObject, Target, Violation
 from . import check
+from .params import NoParams
 from .util import SECRET_NAME, indexed, mapping, service_ports
 
 _KEY_PATTERNS = [
@@ -120,7 +121,7 @@ def _keys(obj: K8sObject) -> set[str]:
 
 
 @check
-def required_keys(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def required_keys(t: Target, obj: K8sObject, params: NoParams) -> Iterable[Violation]:
     comp = t.component(obj.component)
     section = comp.get("configMap") if obj.kind == "ConfigMap" else comp.get("secret")
     want = (section or {}).get("keys") or []
@@ -130,17 +131,31 @@ def required_keys(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable
         yield Violation(f"{obj.ref} lacks required keys {missing}", (where,) if where else ())
 
 
+@dataclass(frozen=True)
+class SecretTypeParams:
+    """The type a Secret has when the app does not declare one."""
+
+    type: str | None = None
+
+
 @check
-def secret_type(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
-    want = (t.component(obj.component).get("secret") or {}).get("type") or params.get("type")
+def secret_type(t: Target, obj: K8sObject, params: SecretTypeParams) -> Iterable[Violation]:
+    want = (t.component(obj.component).get("secret") or {}).get("type") or params.type
     got = obj.data.get("type", "Opaque")
     if want and got != want:
         yield Violation(f"{obj.ref} has type {got!r}; expected {want!r}", ("type",))
 
 
+@dataclass(frozen=True)
+class PlaceholderParams:
+    """The placeholder that stands for a value supplied at install time."""
+
+    placeholder: str = "CHANGE_ME"
+
+
 @check
-def secret_looks_real(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
-    placeholder = params.get("placeholder", "CHANGE_ME")
+def secret_looks_real(t: Target, obj: K8sObject, params: PlaceholderParams) -> Iterable[Violation]:
+    placeholder = params.placeholder
     for key, value, path in secret_values(obj):
         why = looks_real(value, placeholder)
         if why and dev_database_url(value):
@@ -157,18 +172,16 @@ def secret_looks_real(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iter
 
 
 @check
-def secret_placeholder(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def secret_placeholder(t: Target, obj: K8sObject, params: PlaceholderParams) -> Iterable[Violation]:
     """Values in version control are placeholders (real-looking ones are another rule)."""
-    placeholder = params.get("placeholder", "CHANGE_ME")
+    placeholder = params.placeholder
     for key, value, path in secret_values(obj):
         if placeholder not in value and not looks_real(value, placeholder):
             yield Violation(f"{obj.ref} key {key} is not a {placeholder} placeholder", path)
 
 
 @check
-def no_secret_looking_values(
-    t: Target, obj: K8sObject, params: dict[str, Any]
-) -> Iterable[Violation]:
+def no_secret_looking_values(t: Target, obj: K8sObject, params: NoParams) -> Iterable[Violation]:
     """ConfigMap values that look like credentials, or keys named like secrets with a value."""
     for key, value in mapping(obj.data.get("data")).items():
         value = "" if value is None else str(value)
@@ -182,14 +195,22 @@ def no_secret_looking_values(
             )
 
 
+@dataclass(frozen=True)
+class ServiceUrlParams:
+    """The ConfigMap ``key`` holding the URL, and the ``target`` component it names."""
+
+    key: str
+    target: str | None = None
+
+
 @check
-def service_url(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def service_url(t: Target, obj: K8sObject, params: ServiceUrlParams) -> Iterable[Violation]:
     """``params.key`` is an http URL naming another component's Service by DNS name and port.
 
     The target is ``params.target`` when the app declares such a component, else
     whichever other declared component's Service the URL names.
     """
-    key = params["key"]
+    key = params.key
     comp = t.component(obj.component)
     if key not in ((comp.get("configMap") or {}).get("keys") or []):
         return
@@ -197,8 +218,8 @@ def service_url(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[V
     if value is None:
         return  # required-keys reports it
     declared = t.config.components if t.config else {}
-    if params.get("target") in declared:
-        names = [params["target"]]
+    if params.target in declared:
+        names = [params.target]
     else:
         names = [c for c in declared if c != obj.component]
     services = [(c, t.get("Service", t.component(c).get("service") or "")) for c in names]
@@ -238,7 +259,7 @@ def _literal_secret(name: str, value: str) -> str | None:
 
 
 @check
-def env_no_secrets(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def env_no_secrets(t: Target, obj: K8sObject, params: NoParams) -> Iterable[Violation]:
     """Literal ``env`` values that are credentials (use secretKeyRef instead)."""
     for path, c in obj.containers(init=True):
         for i, env in indexed(c.get("env")):

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..load.dockerfile import exposed_ports, parse_healthcheck, parse_user
 from ..model import Dockerfile, Target, Violation
 from . import check
 from .data import looks_real, named_like_secret
+from .params import NoParams
+from .util import digits
+
+
+@dataclass(frozen=True)
+class StagesParams:
+    """The stages, in order, when the app does not declare them."""
+
+    stages: list[str] | None = None
 
 
 @check
-def dockerfile_stages(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
-    want = (t.component(df.component).get("image") or {}).get("stages") or params.get("stages")
+def dockerfile_stages(t: Target, df: Dockerfile, params: StagesParams) -> Iterable[Violation]:
+    want = (t.component(df.component).get("image") or {}).get("stages") or params.stages
     if not want:
         return
     got = [s.name for s in df.stages]
@@ -28,7 +39,7 @@ def dockerfile_stages(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iter
 
 
 @check
-def dockerfile_user(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+def dockerfile_user(t: Target, df: Dockerfile, params: NoParams) -> Iterable[Violation]:
     final = df.final
     ins = final.last("USER") if final else None
     if ins is None:
@@ -40,7 +51,7 @@ def dockerfile_user(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterab
     name, group = parse_user(ins.value)
     if name in ("root", "0"):
         yield Violation(f"{df.file}: USER {ins.value} is root", line=ins.line)
-    elif not name.isdigit() or (group is not None and not group.isdigit()):
+    elif not digits(name) or (group is not None and not digits(group)):
         # a named non-root user runs fine; it only fails with runAsNonRoot and no
         # numeric runAsUser, which named-user-needs-run-as-user reports as an error
         yield Violation(
@@ -53,9 +64,18 @@ def dockerfile_user(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterab
         yield Violation(f"{df.file}: USER {ins.value} is root", line=ins.line)
 
 
+@dataclass(frozen=True)
+class HealthcheckParams:
+    """The HEALTHCHECK options that must be set."""
+
+    options: list[Literal["interval", "timeout", "start-period", "start-interval", "retries"]] = (
+        dataclasses.field(default_factory=lambda: ["interval", "timeout", "retries"])
+    )
+
+
 @check
 def dockerfile_healthcheck(
-    t: Target, df: Dockerfile, params: dict[str, Any]
+    t: Target, df: Dockerfile, params: HealthcheckParams
 ) -> Iterable[Violation]:
     final = df.final
     ins = final.last("HEALTHCHECK") if final else None
@@ -68,9 +88,7 @@ def dockerfile_healthcheck(
     if hc.none:
         yield Violation(f"{df.file}: HEALTHCHECK NONE disables the health check", line=ins.line)
         return
-    missing = [
-        o for o in params.get("options", ["interval", "timeout", "retries"]) if o not in hc.options
-    ]
+    missing = [o for o in params.options if o not in hc.options]
     if missing:
         yield Violation(
             f"{df.file}: HEALTHCHECK lacks timing options {['--' + m for m in missing]}",
@@ -79,7 +97,7 @@ def dockerfile_healthcheck(
 
 
 @check
-def dockerfile_base_image(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+def dockerfile_base_image(t: Target, df: Dockerfile, params: NoParams) -> Iterable[Violation]:
     want = (t.component(df.component).get("image") or {}).get("baseImage")
     final = df.final
     if not want or final is None:
@@ -98,7 +116,7 @@ def dockerfile_base_image(t: Target, df: Dockerfile, params: dict[str, Any]) -> 
 
 
 @check
-def dockerfile_base_tag(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+def dockerfile_base_tag(t: Target, df: Dockerfile, params: NoParams) -> Iterable[Violation]:
     names = {s.name for s in df.stages if s.name}
     for s in df.stages:
         base = s.base_resolved
@@ -116,7 +134,7 @@ def dockerfile_base_tag(t: Target, df: Dockerfile, params: dict[str, Any]) -> It
 
 
 @check
-def dockerfile_expose(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+def dockerfile_expose(t: Target, df: Dockerfile, params: NoParams) -> Iterable[Violation]:
     want = t.component(df.component).get("port")
     final = df.final
     if want is None or final is None:
@@ -141,7 +159,7 @@ def _final_chain(df: Dockerfile) -> list[Any]:
 
 
 @check
-def dockerfile_no_secrets(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+def dockerfile_no_secrets(t: Target, df: Dockerfile, params: NoParams) -> Iterable[Violation]:
     """Secrets in ENV and ARG defaults of the stages the final image is built FROM, and
     in global ARGs (a build stage's ENV or ARG never reaches the final image)."""
     shipped = _final_chain(df)
@@ -168,9 +186,7 @@ def dockerfile_no_secrets(t: Target, df: Dockerfile, params: dict[str, Any]) -> 
 
 
 @check
-def dockerfile_no_remote_add(
-    t: Target, df: Dockerfile, params: dict[str, Any]
-) -> Iterable[Violation]:
+def dockerfile_no_remote_add(t: Target, df: Dockerfile, params: NoParams) -> Iterable[Violation]:
     for ins in df.instructions:
         if ins.instruction == "ADD" and re.search(r"(^|\s)(https?|git)://|\.git(\s|$)", ins.value):
             yield Violation(f"{df.file}: ADD fetches a remote source: {ins.value}", line=ins.line)
@@ -252,8 +268,15 @@ def _hadolint_all(t: Target) -> dict[int, tuple[str, str]]:
     return out
 
 
+@dataclass(frozen=True)
+class HadolintParams:
+    """hadolint codes not reported, because one of our rules reports the same defect."""
+
+    covered: list[str] = dataclasses.field(default_factory=list)
+
+
 @check
-def hadolint(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Violation]:
+def hadolint(t: Target, df: Dockerfile, params: HadolintParams) -> Iterable[Violation]:
     """hadolint's findings, each as rule ``hadolint/<code>`` with hadolint's own severity."""
     import json
 
@@ -275,7 +298,7 @@ def hadolint(t: Target, df: Dockerfile, params: dict[str, Any]) -> Iterable[Viol
             rule="hadolint/failed",
         )
         return
-    covered = set(params.get("covered") or [])  # codes one of our rules reports already
+    covered = set(params.covered)  # codes one of our rules reports already
     for r in results:
         if r.get("code") in covered:
             continue

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..model import K8sObject, Target, Violation
 from . import check
@@ -112,10 +113,23 @@ def compiled(version: str, strict: bool, kind: str, api_version: str) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class KubernetesSchemaParams:
+    """Validate against Kubernetes ``version`` (default: --kube-version), ``strict``: no
+    unknown fields; kinds without a schema at ``unknown_severity``; at most ``max_errors``."""
+
+    version: str | None = None
+    strict: bool = True
+    unknown_severity: Literal["error", "warning", "info"] = "warning"
+    max_errors: int = 20
+
+
 @check
-def kubernetes_schema(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
-    version = str(params.get("version") or t.kube_version)
-    strict = bool(params.get("strict", True))
+def kubernetes_schema(
+    t: Target, obj: K8sObject, params: KubernetesSchemaParams
+) -> Iterable[Violation]:
+    version = str(params.version or t.kube_version)
+    strict = params.strict
     if not obj.kind or not obj.api_version:
         yield Violation(f"{obj.ref or 'document'} has no kind or apiVersion")
         return
@@ -123,14 +137,14 @@ def kubernetes_schema(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iter
         yield Violation(
             f"{obj.ref}: no schema for {obj.api_version} {obj.kind} in Kubernetes {version} "
             f"(a custom resource, or an API that version does not serve)",
-            severity=params.get("unknown-severity", "warning"),
+            severity=params.unknown_severity,
         )
         return
     fast = compiled(version, strict, obj.kind, obj.api_version)
     if fast is not None and fast.is_valid(obj.data):
         return
     v = validator(version, strict, obj.kind, obj.api_version)
-    for path, message in _errors(v, obj.data, int(params.get("max-errors", 20))):
+    for path, message in _errors(v, obj.data, params.max_errors):
         where = ".".join(str(p) for p in path) or "(root)"
         yield Violation(
             f"{obj.ref} does not validate against Kubernetes {version}: {where}: {message}", path

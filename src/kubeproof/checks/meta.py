@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from ..model import ChartInfo, K8sObject, Target, Violation
 from ..waivers import annotation_waivers
 from . import check
+from .params import ExternalParams, NoParams
 from .util import service_ports
 
 
 @check
-def chart_values_schema(t: Target, chart: ChartInfo, params: dict[str, Any]) -> Iterable[Violation]:
+def chart_values_schema(t: Target, chart: ChartInfo, params: NoParams) -> Iterable[Violation]:
     if not chart.has_values_schema:
         from pathlib import Path
 
@@ -28,7 +28,7 @@ def chart_values_schema(t: Target, chart: ChartInfo, params: dict[str, Any]) -> 
 
 
 @check
-def waiver_reasons(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def waiver_reasons(t: Target, obj: K8sObject, params: NoParams) -> Iterable[Violation]:
     for rule, reason in annotation_waivers(obj.annotations).items():
         if not reason:
             yield Violation(
@@ -38,11 +38,11 @@ def waiver_reasons(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterabl
 
 
 @check
-def component_objects(t: Target, release: Target, params: dict[str, Any]):
+def component_objects(t: Target, release: Target, params: ExternalParams):
     """Every object the app declares (Deployment, Service, ConfigMap, Secret) is rendered."""
     if t.config is None:
         return
-    external = set(params.get("external") or [])
+    external = set(params.external)
     for obj in t.objects:
         external |= {
             s.strip() for s in str(obj.annotations.get("kubeproof.io/external", "")).split(",")
@@ -77,7 +77,7 @@ def _test_pods(t: Target) -> list[K8sObject]:
 
 
 @check
-def test_pod_present(t: Target, release: Target, params: dict[str, Any]):
+def test_pod_present(t: Target, release: Target, params: NoParams):
     if t.config is None or not t.config.test_pod:
         return
     if not _test_pods(t):
@@ -85,9 +85,7 @@ def test_pod_present(t: Target, release: Target, params: dict[str, Any]):
 
 
 @check
-def test_pod_reaches_services(
-    t: Target, pod: K8sObject, params: dict[str, Any]
-) -> Iterable[Violation]:
+def test_pod_reaches_services(t: Target, pod: K8sObject, params: NoParams) -> Iterable[Violation]:
     """The test pod's commands name each component's Service (and its port)."""
     if t.config is None or not pod.is_test_hook:
         return
@@ -108,7 +106,7 @@ def test_pod_reaches_services(
 
 
 @check
-def test_pod_hook(t: Target, pod: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def test_pod_hook(t: Target, pod: K8sObject, params: NoParams) -> Iterable[Violation]:
     """A Pod from a chart's templates/tests/ carries ``helm.sh/hook: test``."""
     if pod.template and "/tests/" in pod.template and not pod.is_test_hook:
         yield Violation(

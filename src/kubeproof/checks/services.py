@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from ..model import K8sObject, Target, Violation
 from . import check
-from .util import container_ports, resolve_port, service_ports, spec
+from .params import NoParams
+from .util import container_ports, digits, resolve_port, service_ports, spec
 
 
 def selected_workloads(t: Target, svc: K8sObject) -> list[K8sObject]:
@@ -34,9 +36,16 @@ def selected_workloads(t: Target, svc: K8sObject) -> list[K8sObject]:
     return list(picked or [])
 
 
+@dataclass(frozen=True)
+class ServiceTypeParams:
+    """The type a Service has."""
+
+    type: Literal["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]
+
+
 @check
-def service_type(t: Target, svc: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
-    want = params["type"]
+def service_type(t: Target, svc: K8sObject, params: ServiceTypeParams) -> Iterable[Violation]:
+    want = params.type
     got = spec(svc).get("type", "ClusterIP")
     if got != want:
         yield Violation(f"{svc.ref} has type {got}; expected {want}", ("spec", "type"))
@@ -44,7 +53,7 @@ def service_type(t: Target, svc: K8sObject, params: dict[str, Any]) -> Iterable[
 
 @check
 def selector_matches_one_workload(
-    t: Target, svc: K8sObject, params: dict[str, Any]
+    t: Target, svc: K8sObject, params: NoParams
 ) -> Iterable[Violation]:
     if spec(svc).get("type") == "ExternalName":
         return
@@ -62,7 +71,7 @@ def selector_matches_one_workload(
 
 
 @check
-def target_port_resolves(t: Target, svc: K8sObject, params: dict[str, Any]):
+def target_port_resolves(t: Target, svc: K8sObject, params: NoParams):
     """Each port's targetPort resolves on every pod the selector picks."""
     picked = selected_workloads(t, svc)
     for i, port in service_ports(svc):
@@ -79,7 +88,7 @@ def target_port_resolves(t: Target, svc: K8sObject, params: dict[str, Any]):
 
 def _serves(container: dict[str, Any], target: Any) -> bool:
     """Whether the container has the port ``target`` names (by name or number)."""
-    if isinstance(target, str) and not target.isdigit():
+    if isinstance(target, str) and not digits(target):
         return any(p.get("name") == target for p in container_ports(container))
     if not isinstance(target, int | str) or isinstance(target, bool):
         return False
@@ -87,7 +96,7 @@ def _serves(container: dict[str, Any], target: Any) -> bool:
 
 
 @check
-def service_port_matches_container(t: Target, svc: K8sObject, params: dict[str, Any]):
+def service_port_matches_container(t: Target, svc: K8sObject, params: NoParams):
     """The Service port equals the container port its targetPort resolves to."""
     picked = selected_workloads(t, svc)
     for i, port in service_ports(svc):
@@ -103,9 +112,17 @@ def service_port_matches_container(t: Target, svc: K8sObject, params: dict[str, 
                     )
 
 
+@dataclass(frozen=True)
+class NodePortRangeParams:
+    """The cluster's NodePort range (the API server's --service-node-port-range)."""
+
+    min: int = 30000
+    max: int = 32767
+
+
 @check
-def nodeport_range(t: Target, svc: K8sObject, params: dict[str, Any]):
-    lo, hi = params.get("min", 30000), params.get("max", 32767)
+def nodeport_range(t: Target, svc: K8sObject, params: NodePortRangeParams):
+    lo, hi = params.min, params.max
     for i, port in service_ports(svc):
         np = port.get("nodePort")
         if np is not None and not (isinstance(np, int) and lo <= np <= hi):
@@ -115,7 +132,7 @@ def nodeport_range(t: Target, svc: K8sObject, params: dict[str, Any]):
 
 
 @check
-def nodeport_unique(t: Target, release: Target, params: dict[str, Any]):
+def nodeport_unique(t: Target, release: Target, params: NoParams):
     seen: dict[int, str] = {}
     for svc in t.of_kind("Service"):
         for i, port in service_ports(svc):

@@ -38,6 +38,11 @@ def quantity(value: Any) -> float | None:
     return float(m.group(1)) * _SUFFIX[m.group(2) or ""]
 
 
+def digits(text: str) -> bool:
+    """Whether ``text`` is a decimal number ``int()`` reads (``"¹".isdigit()`` is true)."""
+    return text.isascii() and text.isdigit()
+
+
 def mapping(value: Any) -> dict[str, Any]:
     """``value`` when it is a mapping, else an empty one (malformed input is judged, not fatal)."""
     return value if isinstance(value, dict) else {}
@@ -76,7 +81,7 @@ def resolve_port(container: dict[str, Any], port: Any) -> int | None:
     if isinstance(port, int) and not isinstance(port, bool):
         return port
     if isinstance(port, str):
-        if port.isdigit():
+        if digits(port):
             return int(port)
         for p in container_ports(container):
             if p.get("name") == port and isinstance(p.get("containerPort"), int):

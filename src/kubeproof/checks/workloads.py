@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from ..model import K8sObject, Target, Violation
 from . import check
+from .params import ExternalParams, NoParams
 from .util import (
     cname,
     container_ports,
@@ -23,23 +26,34 @@ from .util import (
 )
 
 
-def _containers(obj: K8sObject, params: dict[str, Any]):
-    yield from obj.containers(init=bool(params.get("init", False)))
+@dataclass(frozen=True)
+class SecurityContextParams:
+    """``field`` of the effective securityContext equals ``equals`` (``numeric``: is an
+    integer >= ``min``); ``init``: init containers too; ``expect`` words it for the message."""
+
+    field: str
+    equals: Any = None
+    numeric: bool = False
+    min: int = 0
+    init: bool = False
+    expect: str | None = None
 
 
 @check
-def security_context(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def security_context(
+    t: Target, obj: K8sObject, params: SecurityContextParams
+) -> Iterable[Violation]:
     """``field`` (pod or container level, container wins) must equal ``equals``."""
-    field, want = params["field"], params.get("equals")
+    field, want = params.field, params.equals
     spec = obj.pod_spec or {}
-    for path, c in _containers(obj, params):
+    for path, c in obj.containers(init=params.init):
         got = effective(spec, c, field)
         ok = got == want
-        if params.get("numeric"):
-            ok = isinstance(got, int) and not isinstance(got, bool) and got >= params.get("min", 0)
+        if params.numeric:
+            ok = isinstance(got, int) and not isinstance(got, bool) and got >= params.min
         if not ok:
             shown = "unset" if got is None else yaml_scalar(got)
-            expected = params.get("expect") or f"{field}: {yaml_scalar(want)}"
+            expected = params.expect or f"{field}: {yaml_scalar(want)}"
             yield Violation(
                 f'{obj.ref} container "{cname(c, path)}" runs with {field} {shown}; '
                 f"expected {expected}",
@@ -48,12 +62,21 @@ def security_context(t: Target, obj: K8sObject, params: dict[str, Any]) -> Itera
             )
 
 
+@dataclass(frozen=True)
+class ProbesParams:
+    """The probes every long-running container has."""
+
+    probes: list[Literal["livenessProbe", "readinessProbe", "startupProbe"]] = dataclasses.field(
+        default_factory=lambda: ["livenessProbe", "readinessProbe"]
+    )
+
+
 @check
-def probes(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def probes(t: Target, obj: K8sObject, params: ProbesParams) -> Iterable[Violation]:
     """Liveness and readiness probes; an HTTP one on a port the container declares."""
     for path, c in obj.containers():
         name = cname(c, path)
-        for which in params.get("probes", ["livenessProbe", "readinessProbe"]):
+        for which in params.probes:
             probe = c.get(which)
             if not isinstance(probe, dict):
                 yield Violation(f'{obj.ref} container "{name}" has no {which}', path, name)
@@ -80,7 +103,7 @@ def probes(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violat
 
 
 @check
-def probe_health_path(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def probe_health_path(t: Target, obj: K8sObject, params: NoParams) -> Iterable[Violation]:
     """Probe paths equal the component's declared health path."""
     want = t.component(obj.component).get("healthPath")
     if want is None:
@@ -98,7 +121,7 @@ def probe_health_path(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iter
 
 
 @check
-def image_repository(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def image_repository(t: Target, obj: K8sObject, params: NoParams) -> Iterable[Violation]:
     want = (t.component(obj.component).get("image") or {}).get("repository")
     if not want:
         return
@@ -115,13 +138,28 @@ def image_repository(t: Target, obj: K8sObject, params: dict[str, Any]) -> Itera
         )
 
 
+PullPolicy = Literal["Always", "IfNotPresent", "Never"]
+
+
+@dataclass(frozen=True)
+class ImagePullPolicyParams:
+    """Pull policies ``allowed`` (all when unset) and ``forbidden``; ``app_images``: only
+    the app's own workloads and test pods."""
+
+    allowed: list[PullPolicy] | None = None
+    forbidden: list[PullPolicy] = dataclasses.field(default_factory=list)
+    app_images: bool = False
+
+
 @check
-def image_pull_policy(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def image_pull_policy(
+    t: Target, obj: K8sObject, params: ImagePullPolicyParams
+) -> Iterable[Violation]:
     """``allowed``/``forbidden`` pull policies; ``app_images``: only the app's own
     (component) workloads and its test pods when the components are known (a database
     image is pulled from its registry)."""
-    allowed, forbidden = params.get("allowed"), params.get("forbidden") or []
-    app_only = params.get("app_images") and t.config is not None
+    allowed, forbidden = params.allowed, params.forbidden
+    app_only = params.app_images and t.config is not None
     if app_only and obj.component is None and not obj.is_test_hook:
         return
     for path, c in obj.containers(init=True):
@@ -140,13 +178,20 @@ def image_pull_policy(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iter
             )
 
 
+@dataclass(frozen=True)
+class ImageTagParams:
+    """Tags that do not pin an image (no tag never does)."""
+
+    forbidden: list[str] = dataclasses.field(default_factory=lambda: ["latest"])
+
+
 @check
-def image_tag(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def image_tag(t: Target, obj: K8sObject, params: ImageTagParams) -> Iterable[Violation]:
     """No ``latest`` (or missing) tag unless pinned by digest."""
     for path, c in obj.containers(init=True):
         image = str(c.get("image", ""))
         _, tag, digest = image_parts(image)
-        if digest is None and tag in (None, *params.get("forbidden", ["latest"])):
+        if digest is None and tag in (None, *params.forbidden):
             yield Violation(
                 f'{obj.ref} container "{cname(c, path)}" image {image!r} uses '
                 f"{'no tag' if tag is None else 'tag ' + repr(tag)}",
@@ -155,16 +200,29 @@ def image_tag(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Vio
             )
 
 
+Quantity = str | int | float
+
+
+@dataclass(frozen=True)
+class ResourcesParams:
+    """Which ``resources`` are requested and limited, to exactly ``requests``/``limits``
+    when given."""
+
+    requests: dict[str, Quantity] = dataclasses.field(default_factory=dict)
+    limits: dict[str, Quantity] = dataclasses.field(default_factory=dict)
+    resources: list[str] = dataclasses.field(default_factory=lambda: ["cpu", "memory"])
+
+
 @check
-def resources(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Violation]:
+def resources(t: Target, obj: K8sObject, params: ResourcesParams) -> Iterable[Violation]:
     """Requests and limits set (to exactly ``requests``/``limits`` when given)."""
     for path, c in obj.containers(init=True):
         name = cname(c, path)
         res = c.get("resources") if isinstance(c.get("resources"), dict) else {}
         for section in ("requests", "limits"):
             got = res.get(section) if isinstance(res.get(section), dict) else {}
-            expected = params.get(section) or {}
-            for resource in params.get("resources", ["cpu", "memory"]):
+            expected = getattr(params, section)
+            for resource in params.resources:
                 value = got.get(resource)
                 if value is None:
                     yield Violation(
@@ -182,7 +240,7 @@ def resources(t: Target, obj: K8sObject, params: dict[str, Any]) -> Iterable[Vio
 
 
 @check
-def requests_within_limits(t: Target, obj: K8sObject, params: dict[str, Any]):
+def requests_within_limits(t: Target, obj: K8sObject, params: NoParams):
     for path, c in obj.containers(init=True):
         res = c.get("resources") if isinstance(c.get("resources"), dict) else {}
         req, lim = res.get("requests") or {}, res.get("limits") or {}
@@ -198,9 +256,16 @@ def requests_within_limits(t: Target, obj: K8sObject, params: dict[str, Any]):
                     )
 
 
+@dataclass(frozen=True)
+class ContainerPortNamedParams:
+    """The name a serving container's port has."""
+
+    name: str = "http"
+
+
 @check
-def container_port_named(t: Target, obj: K8sObject, params: dict[str, Any]):
-    want = params.get("name", "http")
+def container_port_named(t: Target, obj: K8sObject, params: ContainerPortNamedParams):
+    want = params.name
     for path, c in obj.containers():
         ports = container_ports(c)
         if ports and not any(p.get("name") == want for p in ports):
@@ -244,13 +309,13 @@ def _references(obj: K8sObject) -> Iterable[tuple[str, str, tuple, bool]]:
 
 
 @check
-def references_exist(t: Target, obj: K8sObject, params: dict[str, Any]):
+def references_exist(t: Target, obj: K8sObject, params: ExternalParams):
     """Every referenced ConfigMap and Secret is in the render or declared external.
 
     Declared external: listed in ``params.external``, or named in the object's
     ``kubeproof.io/external`` annotation (comma separated).
     """
-    external = set(params.get("external") or [])
+    external = set(params.external)
     external |= {
         s.strip() for s in str(obj.annotations.get("kubeproof.io/external", "")).split(",")
     }
@@ -285,7 +350,7 @@ def _selects(selector: dict[str, Any], labels: dict[str, Any]) -> list[str]:
 
 
 @check
-def selector_matches_template(t: Target, obj: K8sObject, params: dict[str, Any]):
+def selector_matches_template(t: Target, obj: K8sObject, params: NoParams):
     """The workload's spec.selector selects its own pod template."""
     selector = spec(obj).get("selector")
     if not isinstance(selector, dict):

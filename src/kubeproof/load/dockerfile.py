@@ -137,6 +137,6 @@ def exposed_ports(stage: Stage) -> list[tuple[int, str, int]]:
             tokens = ins.value.split()
         for token in tokens:
             port, _, proto = token.partition("/")
-            if port.isdigit():
+            if port.isascii() and port.isdigit():
                 out.append((int(port), proto or "tcp", ins.line))
     return out
