@@ -229,6 +229,8 @@ class ChartInfo:
     file: str
     has_values_schema: bool
     lines: Any = None
+    values: dict[str, Any] = field(default_factory=dict)  # values.yaml, as committed
+    values_lines: Any = None  # callable(path) -> line in values.yaml
     component = None
     namespace = None
     is_hook = False

@@ -11,7 +11,8 @@ its kubeproof.yaml). ``fixtures/<rule-id>.yaml`` lists ``pass`` and
   (``spec.ports.0.port``) with ``[key.with.dots]`` for keys holding dots
 - ``dockerfile: {component: [[old, new], ...]}``: text replacements
 - ``config: {path: value}`` on kubeproof.yaml (null deletes); ``config: null`` drops it
-- ``chart: {path: value}`` on Chart.yaml; ``values_schema: false``
+- ``chart: {path: value}`` on Chart.yaml; ``values: {path: value}`` on its values.yaml;
+  ``values_schema: false``
 - ``waive: [rule]``: waivers for rules the same defect also trips by design
 - ``expect``: a substring of the rule's message
 """
@@ -140,6 +141,8 @@ def build(case: dict[str, Any]) -> tuple[list[Target], list[Waiver]]:
     chart = chart_info(str(BASE / "chart"))
     for path, value in (case.get("chart") or {}).items():
         set_path(chart.data, path, value)
+    for path, value in (case.get("values") or {}).items():
+        set_path(chart.values, path, value)
     if case.get("values_schema") is False:
         chart.has_values_schema = False
     target = Target(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from ..model import ChartInfo, K8sObject, Target, Violation
 from ..waivers import annotation_waivers
 from . import check
+from .data import PlaceholderParams
 from .params import ExternalParams, NoParams
 from .util import service_ports
 
@@ -112,3 +114,44 @@ def test_pod_hook(t: Target, pod: K8sObject, params: NoParams) -> Iterable[Viola
         yield Violation(
             f"{pod.ref} comes from {pod.template} but is not a helm.sh/hook: test", ("metadata",)
         )
+
+
+@check
+def values_no_secrets(
+    t: Target, chart: ChartInfo, params: PlaceholderParams
+) -> Iterable[Violation]:
+    """values.yaml commits no credential: an API-key or private-key shape, a URL with a
+    password, or a high-entropy string under a secret-named key (digests and checksums
+    under other keys are not credentials)."""
+    import dataclasses
+    from pathlib import Path
+
+    from .data import looks_real
+    from .util import SECRET_NAME
+
+    placeholder = params.placeholder
+    where = dataclasses.replace(
+        chart, file=str(Path(chart.dir, "values.yaml")), lines=chart.values_lines
+    )
+
+    def walk(node: Any, path: tuple[Any, ...]) -> Iterable[Violation]:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield from walk(v, (*path, k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                yield from walk(v, (*path, i))
+        elif isinstance(node, str) and path:
+            why = looks_real(node, placeholder)
+            if why == "it is a high-entropy string" and not SECRET_NAME.search(str(path[-1])):
+                why = None
+            if why:
+                key = ".".join(map(str, path))
+                yield Violation(
+                    f"chart {chart.name} values.yaml {key} holds what looks like a real "
+                    f"credential ({why})",
+                    path,
+                    subject=where,
+                )
+
+    yield from walk(chart.values, ())

@@ -30,8 +30,15 @@ def chart_info(chart_dir: str) -> ChartInfo:
     if not path.exists():
         raise InputError(f"{chart_dir} is not a chart: no {path}")
     text = read_input(path, "chart metadata")
+    values: dict[str, Any] = {}
+    values_lines = None
     if Path(chart_dir, "values.yaml").exists():  # helm reads it; fail as clearly as for --values
-        read_input(Path(chart_dir, "values.yaml"), "chart values")
+        vtext = read_input(Path(chart_dir, "values.yaml"), "chart values")
+        try:  # comments only, or broken: the render says so, with helm's words
+            vdata, values_lines = load_yaml_mapping(vtext, str(Path(chart_dir, "values.yaml")))
+            values = plain(vdata)
+        except InputError:
+            pass
     data, lines = load_yaml_mapping(text, str(path))
     return ChartInfo(
         dir=chart_dir,
@@ -41,6 +48,8 @@ def chart_info(chart_dir: str) -> ChartInfo:
         has_values_schema=Path(chart_dir, "values.schema.json").is_file()
         and not helm_ignores(chart_dir, "values.schema.json"),
         lines=lines,
+        values=values,
+        values_lines=values_lines,
     )
 
 

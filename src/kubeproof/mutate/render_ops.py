@@ -123,16 +123,30 @@ def values_health_path_changed(m: Mut) -> bool:
 
 @operator(
     "values-secret-real",
-    rules=["secret-looks-real", CHART_RENDER],
+    rules=["values-no-secrets"],
+    also=["secret-looks-real", CHART_RENDER],
     scope="render",
 )
 def values_secret_real(m: Mut) -> bool:
-    """Give every secret-named string value (password, token, API key) a real-looking key."""
+    """Commit a real-looking API key in values.yaml for every secret-named string value."""
+    from ..load.yamlsrc import load_yaml_mapping
+
+    path = Path(m.chart_dir, "values.yaml")
+    if not path.exists():
+        return False
+    text = path.read_text()
+    _, line_of = load_yaml_mapping(text, str(path))
     key = re.compile(r"(?i).*(password|secret|token|api_?key|apikey).*")
-    paths = [
-        ".".join(p)
-        for p, v in _leaves(m.values)
-        if p and key.fullmatch(p[-1]) and isinstance(v, str) and "existing" not in p[-1].lower()
-    ]
-    m.set_strings += [f"{p}={FAKE_API_KEY}" for p in paths]
-    return bool(paths)
+    lines = text.splitlines(keepends=True)
+    changed = False
+    for p, v in _leaves(m.values):
+        if not p or not key.fullmatch(p[-1]) or not isinstance(v, str):
+            continue
+        if "existing" in p[-1].lower() or "name" in p[-1].lower():
+            continue  # the name of a Secret, not a secret
+        n = line_of(p) - 1
+        new = re.sub(rf"^(\s*{re.escape(p[-1])}\s*:\s*).*$", rf'\g<1>"{FAKE_API_KEY}"', lines[n])
+        changed |= new != lines[n]
+        lines[n] = new
+    path.write_text("".join(lines))
+    return changed

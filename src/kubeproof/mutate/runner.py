@@ -228,7 +228,9 @@ class Mutator:
         try:
             chart_dir = str(Path(tmp, Path(good.dir).name))
             shutil.copytree(good.dir, chart_dir)
-            before = {p: p.read_text() for p in Path(chart_dir).glob(".*") if p.is_file()}
+            files = [".helmignore", "values.yaml", "Chart.yaml", "values.schema.json"]
+            before = {Path(chart_dir, f): "" for f in files}
+            before.update({p: p.read_text() for p in before if p.is_file()})
             values_file = Path(good.dir, "values.yaml")
             values = read_values([str(values_file)]) if values_file.exists() else {}
             m = Mut(target=self.targets[0], variant=site.variant, chart_dir=chart_dir)
