@@ -85,7 +85,6 @@ def run_rule(rule: Rule, subject: Any, target: Target) -> Iterable[Violation]:
 
 
 def _schema_check(rule: Rule, obj: K8sObject) -> Iterable[Violation]:
-    validator = rule.validator()
     units: list[tuple[tuple[Any, ...], Any, str | None]] = []
     if rule.subject == "object":
         units.append(((), obj.data, None))
@@ -96,8 +95,12 @@ def _schema_check(rule: Rule, obj: K8sObject) -> Iterable[Violation]:
     else:
         for path, c in obj.containers(init=rule.init):
             units.append((path, c, str(c.get("name") or path[-1])))
+    fast = rule.compiled()
     for base, data, container in units:
-        for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        if fast is not None and fast.is_valid(data):
+            continue  # jsonschema (slower) only names the errors of what jsonschema-rs refused
+        errors = rule.validator().iter_errors(data)
+        for err in sorted(errors, key=lambda e: list(map(str, e.path))):
             where = f'{obj.ref} container "{container}"' if container else obj.ref
             detail = _describe_error(err)
             msg = (rule.message or "{where}: {detail}").format(

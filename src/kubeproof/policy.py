@@ -42,6 +42,7 @@ class Rule:
     profile_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     message: str | None = None
     _validator: Any = None
+    _compiled: Any = None
     # the check's parameters, typed (checks/params.py): per profile, and None for the rest
     typed_params: dict[str | None, Any] = field(default_factory=dict)
 
@@ -56,11 +57,32 @@ class Rule:
         return self.typed_params.get(None)
 
     def validator(self) -> Any:
+        """jsonschema's validator of the rule's schema: its errors name the path and cause."""
         if self._validator is None:
             from jsonschema import Draft202012Validator
 
             self._validator = Draft202012Validator(self.schema)
         return self._validator
+
+    def compiled(self) -> Any:
+        """The rule's schema compiled by jsonschema-rs (the fast verdict), or None."""
+        if self._compiled is None:
+            self._compiled = compile_schema(self.schema) or False
+        return self._compiled or None
+
+
+def compile_schema(schema: Any, **options: Any) -> Any:
+    """``schema`` compiled once by jsonschema-rs, or None when it is not installed or
+    refuses the schema (jsonschema then does all the work, and says what is wrong).
+    Formats stay annotations, as in jsonschema without a format checker."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    try:
+        return jsonschema_rs.validator_for(schema, validate_formats=False, **options)
+    except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError):
+        return None
 
 
 def _list(value: Any, what: str, file: str) -> list[str]:
@@ -130,7 +152,7 @@ def parse_rule(data: dict[str, Any], file: str, lines: Any = None) -> Rule:
         profile_params=check.get("profiles") or {},
         message=check.get("message") or data.get("message"),
     )
-    if rule.schema is not None:
+    if rule.schema is not None and rule.compiled() is None:  # ask jsonschema what is wrong
         from jsonschema import Draft202012Validator
         from jsonschema.exceptions import SchemaError
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..model import K8sObject, Target, Violation
+from ..policy import compile_schema
 from . import check
 
 
@@ -94,22 +95,17 @@ def _compiled_registry(directory: Path) -> Any:
 
 @cache
 def compiled(version: str, strict: bool, kind: str, api_version: str) -> Any:
-    """The kind's schema compiled by jsonschema-rs, or None (no schema, or no jsonschema-rs).
-
-    Formats stay annotations, as in jsonschema without a format checker."""
+    """The kind's schema compiled by jsonschema-rs, or None (no schema, or no jsonschema-rs)."""
     found = _schema(version, strict, kind, api_version)
     if found is None:
         return None
+    directory, schema = found
     try:
-        import jsonschema_rs
+        registry = _compiled_registry(directory)
     except ImportError:
         return None
-    directory, schema = found
-    return jsonschema_rs.validator_for(
-        schema,
-        registry=_compiled_registry(directory),
-        base_uri=f"https://kubernetes.io/api/{kind.lower()}.json",
-        validate_formats=False,
+    return compile_schema(
+        schema, registry=registry, base_uri=f"https://kubernetes.io/api/{kind.lower()}.json"
     )
 
 
