@@ -128,7 +128,7 @@ def _init(args: argparse.Namespace) -> int:
 def emit(output: str | None, write: Callable[[IO[str], bool | None], None]) -> bool:
     """Write a report to ``output`` (no colour) or stdout; False when the file cannot be written."""
     if not output:
-        write(sys.stdout, None)
+        write(sys.stdout, True if os.environ.get("FORCE_COLOR") else None)  # None: a terminal?
         return True
     try:
         with open(output, "w") as out:
@@ -151,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import KubeproofError
 
     inp = inputs_from_args(args)
+    if inp.renderer != "cli" and not inp.manifests:
+        from .load.chart import preload_inprocess
+
+        preload_inprocess()  # a chart will most likely be rendered
     try:
         result = run(inp)
     except KubeproofError as err:

@@ -172,6 +172,22 @@ def render_cli(
     return proc.stdout
 
 
+def preload_inprocess() -> None:
+    """Load helm-python-sdk's native library in the background: starting its Go runtime
+    takes about 0.2 s, which then overlaps with reading rules, config and Dockerfiles
+    (the call into Go releases the GIL). render_inprocess imports it as usual, and
+    reports a library that fails to load."""
+    import threading
+
+    def load() -> None:
+        try:
+            import helm_python  # noqa: F401
+        except Exception:
+            return
+
+    threading.Thread(target=load, name="kubeproof-libhelm", daemon=True).start()
+
+
 def render_inprocess(
     chart_dir: str,
     values: list[str],
