@@ -27,6 +27,7 @@ TIERS: dict[str, str] = {
     "image": "image",
     "cluster": "cluster",
     "smoke": "smoke",
+    "package": "package",  # builds the wheel, installs it in a fresh venv: pre-commit, Action, helm
 }
 
 
