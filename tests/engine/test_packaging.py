@@ -207,3 +207,28 @@ def test_the_built_in_rules_are_found_from_any_directory(tmp_path, monkeypatch):
     (tmp_path / "policies" / "deny.yaml").write_text("package main\n")
     monkeypatch.chdir(tmp_path)
     assert Path(default_policies_dir()) == ROOT / "policies"
+
+
+def test_the_pre_commit_hook_checks_each_chart_once_and_each_dockerfile(tmp_path, monkeypatch):
+    from kubeproof.precommit import runs
+
+    monkeypatch.chdir(tmp_path)
+    for chart in ("deploy/a", "deploy/b"):
+        (tmp_path / chart / "templates" / "web").mkdir(parents=True)
+        (tmp_path / chart / "Chart.yaml").write_text("name: x\n")
+    (tmp_path / "templates").mkdir()  # a templates/ folder of no chart
+    files = [
+        "deploy/a/templates/web/deployment.yaml",
+        "deploy/a/values.yaml",
+        "deploy/b/Chart.yaml",
+        "templates/page.html",
+        "Dockerfile",
+        "api/backend.Dockerfile",
+    ]
+    assert runs(["--profile=prod", *files]) == [
+        ["check", "--chart", "deploy/a", "--dockerfile", "Dockerfile", "--dockerfile",
+         "api/backend.Dockerfile", "--profile=prod"],
+        ["check", "--chart", "deploy/b", "--profile=prod"],
+    ]  # fmt: skip
+    assert runs(["Dockerfile"]) == [["check", "--dockerfile", "Dockerfile"]]
+    assert runs(["templates/page.html"]) == []
