@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -76,7 +77,12 @@ class Venv:
 
     def packages(self) -> dict[str, str]:
         proc = self.run(self.python, "-m", "pip", "list", "--format", "json", cwd=self.root)
-        return {p["name"].lower(): p["version"] for p in json.loads(proc.stdout)}
+        return {normalize(p["name"]): p["version"] for p in json.loads(proc.stdout)}
+
+
+def normalize(name: str) -> str:
+    """A distribution name as PEP 503 compares them (jsonschema_rs == jsonschema-rs)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _required() -> set[str]:
