@@ -46,7 +46,7 @@ major=1; minor_only="${minor%%.*}"    # 34
 
 # Discover the staging modules from k8s.io/kubernetes' own go.mod
 # (lines `k8s.io/foo => ./staging/src/k8s.io/foo`).
-kmod_json=$(cd "$OUT/src" && GOFLAGS= go mod download -json "k8s.io/kubernetes@$KUBE_VERSION")
+kmod_json=$(cd "$OUT/src" && GOFLAGS="" go mod download -json "k8s.io/kubernetes@$KUBE_VERSION")
 kmod_file=$(printf '%s\n' "$kmod_json" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
 mapfile -t staging < <(sed -n 's#^[[:space:]]*\(k8s.io/[A-Za-z0-9._-]*\) => ./staging/.*#\1#p' "$kmod_file")
 [[ ${#staging[@]} -gt 10 ]] || { echo "build-kube: could not read staging modules from $kmod_file" >&2; exit 1; }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the image build scripts: prints the extra CA certificates (PEM) the
 # build stages trust, from KUBEPROOF_EXTRA_CA_FILE or the host's locally added
 # CAs (/usr/local/share/ca-certificates/*.crt); nothing when there are none.
