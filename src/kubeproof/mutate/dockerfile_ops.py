@@ -77,7 +77,11 @@ def _user_name(m: Mut) -> str:
 
 
 @operator(
-    "user-named", rules=["dockerfile-user-nonroot"], also=["hadolint/DL3066"], scope="dockerfile"
+    "user-named",
+    rules=["dockerfile-user-nonroot"],
+    also=["hadolint/DL3066"],
+    scope="dockerfile",
+    severity="warning",  # runs fine while the pod sets a numeric runAsUser
 )
 def user_named(m: Mut) -> bool:
     """Set the final USER by name instead of a numeric uid."""

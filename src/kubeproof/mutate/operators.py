@@ -39,6 +39,9 @@ class Operator:
     hooks: str = "include"  # include | exclude | only
     profiles: tuple[str, ...] = ()
     variants: tuple[Any, ...] = (None,)
+    # the severity its rules report this defect at, when below the rules' own (a named
+    # non-root USER is a warning of dockerfile-user-nonroot); None: the rules' severity
+    severity: str | None = None
 
     def fits(self, obj: K8sObject) -> bool:
         if self.kinds and obj.kind not in self.kinds:
@@ -61,6 +64,7 @@ def operator(
     hooks: str = "include",
     profiles: Iterable[str] = (),
     variants: Iterable[Any] = (None,),
+    severity: str | None = None,
 ) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
     """Register ``fn`` as the operator ``name`` (its docstring's first line describes it)."""
     if scope not in SCOPES:
@@ -80,6 +84,7 @@ def operator(
             hooks=hooks,
             profiles=tuple(profiles),
             variants=tuple(variants),
+            severity=severity,
         )
         return fn
 
