@@ -159,6 +159,11 @@ def _target(
 def _declares(cfg: AppConfig, need: str) -> bool:
     if need == "conventions":  # this project's own conventions, off for other charts
         return not cfg.data.get("discovered") and cfg.data.get("conventions", True) is not False
+    if need.startswith("expectations."):  # a figure the project states for itself
+        node: Any = cfg.data
+        for part in need.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        return node not in (None, [], {}, "")
     for comp in cfg.components.values():
         node: Any = comp
         for part in need.split("."):

@@ -1,19 +1,24 @@
 """The app's expectations (``kubeproof.yaml``): components, ports, health paths, users, keys.
 
 The engine knows nothing of any particular chart; app-specific rules read what
-they expect from here, and do not apply when no such file is loaded.
+they expect from here, and do not apply when no such file is loaded. The file's
+format is ``kubeproof.schema.json`` beside this module (docs/kubeproof-yaml.md),
+checked when it loads: an error names the file and line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .expectations import Expectations
 from .model import LONG_RUNNING_KINDS
 
 DEFAULT_FILE = "kubeproof.yaml"
+SCHEMA = Path(__file__).with_name("kubeproof.schema.json")
 
 
 @dataclass
@@ -31,6 +36,11 @@ class AppConfig:
     @property
     def profiles(self) -> dict[str, str]:
         return {k: str(self.root / v) for k, v in (self.data.get("profiles") or {}).items()}
+
+    @cached_property
+    def expectations(self) -> Expectations:
+        """The built-in expectations with this file's ``expectations:`` over them."""
+        return Expectations(self.data.get("expectations"))
 
     @property
     def test_pod(self) -> dict[str, Any]:
@@ -79,18 +89,45 @@ def load_config(path: str) -> AppConfig:
     from .load.yamlsrc import load_yaml_mapping, plain
 
     text = read_input(path, "config")
-    data, _ = load_yaml_mapping(text, path)
+    data, lines = load_yaml_mapping(text, path)
     data = plain(data)
+    validate(data, path, lines)
     comps = data.get("components") or {}
-    if not isinstance(comps, dict):
-        raise ConfigError(f"{path}: 'components' must be a mapping of name to expectations")
-    for name, comp in comps.items():
-        if not isinstance(comp, dict):
-            raise ConfigError(f"{path}: component {name!r} must be a mapping")
-        port = comp.get("port")
-        if port is not None and not isinstance(port, int):
-            raise ConfigError(f"{path}: component {name!r}: port must be an integer")
     return AppConfig(file=path, root=Path(path).resolve().parent, data=data, components=comps)
+
+
+@cache
+def _validator() -> Any:
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(json.loads(SCHEMA.read_text()))
+
+
+def validate(data: dict[str, Any], path: str, lines: Any = None) -> None:
+    """ConfigError naming ``path``:line and the field, when ``data`` breaks the schema."""
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
+    if not errors:
+        return
+    err = min(errors, key=lambda e: len(e.path))
+    where = tuple(err.absolute_path)
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        known = err.schema.get("properties") or {}
+        where += tuple(k for k in err.instance if k not in known)[:1]  # the unknown key's line
+    line = lines(where) if lines else None
+    field = ".".join(map(str, where)) or "(top level)"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    at = f"{path}:{line}" if line else path
+    raise ConfigError(f"{at}: {field}: {_describe(err)}{more}")
+
+
+def _describe(err: Any) -> str:
+    if err.validator == "additionalProperties":
+        known = sorted(err.schema.get("properties") or {})
+        unknown = sorted(set(err.instance) - set(known))
+        return f"unknown key {', '.join(map(repr, unknown))} (known: {', '.join(known)})"
+    return err.message
 
 
 def find_config(explicit: str | None, cwd: str = ".") -> AppConfig | None:

@@ -366,6 +366,13 @@ class Target:
             if self.config is not None and df.component is None:
                 df.component = self.config.component_of_dockerfile(df.file)
 
+    @property
+    def expectations(self) -> Any:
+        """The Expectations in force: kubeproof.yaml's over the built-in ones."""
+        from .expectations import BUILT_IN
+
+        return self.config.expectations if self.config is not None else BUILT_IN
+
     def get(self, kind: str, name: str) -> K8sObject | None:
         found = self._index.get((kind, name))
         return found[0] if found else None

@@ -14,7 +14,7 @@ SUBJECTS = ("object", "container", "podSpec")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _KEYS = {"id", "aliases", "severity", "description", "scope", "check", "remediation", "message"}
 _SCOPE_KEYS = {"kinds", "names", "profiles", "components", "hooks", "subject", "init", "needs"}
-_CHECK_KEYS = {"schema", "name", "params", "profiles", "message"}
+_CHECK_KEYS = {"schema", "name", "params", "message"}
 
 
 @dataclass
@@ -39,22 +39,19 @@ class Rule:
     schema: dict[str, Any] | None = None
     check: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
-    profile_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     message: str | None = None
     _validator: Any = None
     _compiled: Any = None
-    # the check's parameters, typed (checks/params.py): per profile, and None for the rest
-    typed_params: dict[str | None, Any] = field(default_factory=dict)
+    typed_params: Any = None  # params as the check's parameter class (checks/params.py)
 
     @property
     def app_specific(self) -> bool:
         return self.components is not None
 
     def params_for(self, profile: str | None) -> Any:
-        """The check's typed parameters for ``profile`` (its own, else the rule's)."""
-        if profile in self.typed_params:
-            return self.typed_params[profile]
-        return self.typed_params.get(None)
+        """The check's typed parameters (the same in every profile: what differs between
+        profiles is an expectation, kubeproof.yaml ``expectations.profiles``)."""
+        return self.typed_params
 
     def validator(self) -> Any:
         """jsonschema's validator of the rule's schema: its errors name the path and cause."""
@@ -149,7 +146,6 @@ def parse_rule(data: dict[str, Any], file: str, lines: Any = None) -> Rule:
         schema=check.get("schema"),
         check=check.get("name"),
         params=check.get("params") or {},
-        profile_params=check.get("profiles") or {},
         message=check.get("message") or data.get("message"),
     )
     if rule.schema is not None and rule.compiled() is None:  # ask jsonschema what is wrong
@@ -164,8 +160,8 @@ def parse_rule(data: dict[str, Any], file: str, lines: Any = None) -> Rule:
             ) from err
     if rule.check is not None:
         _type_params(rule, file, lines)
-    elif rule.params or rule.profile_params:
-        raise PolicyError(f"{file}: check.params and check.profiles belong to a named check")
+    elif rule.params:
+        raise PolicyError(f"{file}: check.params belong to a named check")
     return rule
 
 
@@ -181,16 +177,7 @@ def _type_params(rule: Rule, file: str, lines: Any) -> None:
         line = lines(("check", *path)) if lines else None
         return f"{file}:{line}: check {rule.check}" if line else f"{file}: check {rule.check}"
 
-    if not isinstance(rule.profile_params, dict) or not all(
-        isinstance(v, dict) for v in rule.profile_params.values()
-    ):
-        raise PolicyError(f"{where('profiles')}: profiles must map a profile to its params")
-    for profile, own in rule.profile_params.items():
-        merged = {**(rule.params or {}), **own}
-        rule.typed_params[profile] = params.build(cls, merged, where("profiles", profile))
-    covered = set(rule.profile_params)
-    if not rule.profile_params or not (rule.profiles and covered >= set(rule.profiles)):
-        rule.typed_params[None] = params.build(cls, rule.params, where("params"))
+    rule.typed_params = params.build(cls, rule.params, where("params"))
 
 
 def load_rules(policies_dir: str) -> list[Rule]:

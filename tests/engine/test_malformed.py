@@ -220,7 +220,7 @@ dockerfile_lines = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines=dockerfile_lines, final=dockerfile_lines)
 def test_no_check_raises_on_odd_dockerfiles(lines, final):
     """Instructions with odd arguments, in the build and in the final stage."""
@@ -238,7 +238,7 @@ def test_no_check_raises_on_odd_dockerfiles(lines, final):
     assert not [f.message for f in result.findings if f.rule == CHECK_ERROR]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_no_check_raises_on_a_malformed_chart_yaml(data):
     chart = copy.deepcopy(context()["chart"])

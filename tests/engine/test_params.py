@@ -28,7 +28,7 @@ def test_the_rules_load_with_typed_parameters():
     rules = {r.id: r for r in load_rules(str(ROOT / "policies"))}
     nodeports = rules["nodeport-out-of-range"].params_for(None)
     assert (nodeports.min, nodeports.max) == (30000, 32767)
-    assert rules["service-type"].params_for("production").type == "ClusterIP"
+    assert rules["resources-as-declared"].params_for("production").expected is True
     assert rules["kubernetes-schema"].params_for(None).max_errors == 20  # written max-errors
 
 
@@ -62,16 +62,16 @@ def policies(tmp_path):
             "parameter 'name' must be a string, got ['http']",
         ),
         (
-            "image-pull-policy",
-            "production: {forbidden: [Never]}",
-            "production: {forbidden: [never]}",
-            "parameter 'forbidden' must be a list of one of 'Always', 'IfNotPresent', 'Never'",
+            "dockerfile-healthcheck",
+            "options: [interval, timeout, retries]",
+            "options: [interval, timeout, retry]",
+            "parameter 'options' must be a list of one of 'interval', 'timeout',",
         ),
         (
-            "service-type",
-            "production: {type: ClusterIP}",
-            "production: {}",
-            "missing parameter(s) type",
+            "api-base-url",
+            "    key: API_BASE_URL\n",
+            "",
+            "missing parameter(s) key",
         ),
         (
             "probes-present",
@@ -83,7 +83,7 @@ def policies(tmp_path):
             "replicas-min",
             '  message: "{ref} {detail}"\n',
             '  message: "{ref} {detail}"\n  params: {minimum: 1}\n',
-            "check.params and check.profiles belong to a named check",
+            "check.params belong to a named check",
         ),
     ],
 )

@@ -30,16 +30,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from kubeproof.api import Inputs, run
+from kubeproof.config import load_config
 from kubeproof.load.chart import deep_merge, read_values
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = yaml.safe_load((ROOT / "kubeproof.yaml").read_text())
 CHART = str(ROOT / APP["chart"])
-DECLARED = {
-    "requests": {"cpu": "100m", "memory": "128Mi"},
-    "limits": {"cpu": "500m", "memory": "512Mi"},
-}
-EXPECTED_SERVICE_TYPE = {"minikube": "NodePort", "production": "ClusterIP"}
+EXPECT = load_config(str(ROOT / "kubeproof.yaml")).expectations  # the rules' own numbers
+DECLARED = EXPECT.resources()
 FUZZ = settings(
     max_examples=int(os.environ.get("KUBEPROOF_FUZZ_EXAMPLES", "60")),
     deadline=None,
@@ -195,12 +193,14 @@ def explained_rules(profile: str, values: dict[str, Any]) -> set[str]:
         comp = values[name]
         if comp["resources"] != DECLARED:
             rules.add("resources-as-declared")
-        if comp["service"]["type"] != EXPECTED_SERVICE_TYPE[profile]:
+        expected = EXPECT.profile(profile)
+        if comp["service"]["type"] != expected["serviceType"]:
             rules.add("service-type")
-        # minikube: a loaded image must not be pulled (Always); production: nodes must pull (Never)
-        if comp["image"]["pullPolicy"] == {"minikube": "Always", "production": "Never"}[profile]:
+        pulls = expected["imagePullPolicy"]  # each component's image is the app's own
+        policy = comp["image"]["pullPolicy"]
+        if policy in pulls.get("forbidden", []) or policy not in pulls.get("allowed", [policy]):
             rules.add("image-pull-policy")
-        if profile == "production" and comp["image"]["tag"] == "latest":
+        if expected["pinnedTags"] and comp["image"]["tag"] == "latest":
             rules.add("image-tag-pinned")
     return rules
 

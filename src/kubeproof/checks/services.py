@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from ..model import K8sObject, Target, Violation
 from . import check
@@ -36,16 +36,12 @@ def selected_workloads(t: Target, svc: K8sObject) -> list[K8sObject]:
     return list(picked or [])
 
 
-@dataclass(frozen=True)
-class ServiceTypeParams:
-    """The type a Service has."""
-
-    type: Literal["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]
-
-
 @check
-def service_type(t: Target, svc: K8sObject, params: ServiceTypeParams) -> Iterable[Violation]:
-    want = params.type
+def service_type(t: Target, svc: K8sObject, params: NoParams) -> Iterable[Violation]:
+    """The type the values profile expects (expectations: profiles.<name>.serviceType)."""
+    want = t.expectations.profile(t.profile).get("serviceType")
+    if want is None:
+        return
     got = spec(svc).get("type", "ClusterIP")
     if got != want:
         yield Violation(f"{svc.ref} has type {got}; expected {want}", ("spec", "type"))

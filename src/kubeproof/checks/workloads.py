@@ -138,28 +138,17 @@ def image_repository(t: Target, obj: K8sObject, params: NoParams) -> Iterable[Vi
         )
 
 
-PullPolicy = Literal["Always", "IfNotPresent", "Never"]
-
-
-@dataclass(frozen=True)
-class ImagePullPolicyParams:
-    """Pull policies ``allowed`` (all when unset) and ``forbidden``; ``app_images``: only
-    the app's own workloads and test pods."""
-
-    allowed: list[PullPolicy] | None = None
-    forbidden: list[PullPolicy] = dataclasses.field(default_factory=list)
-    app_images: bool = False
-
-
 @check
-def image_pull_policy(
-    t: Target, obj: K8sObject, params: ImagePullPolicyParams
-) -> Iterable[Violation]:
-    """``allowed``/``forbidden`` pull policies; ``app_images``: only the app's own
-    (component) workloads and its test pods when the components are known (a database
-    image is pulled from its registry)."""
-    allowed, forbidden = params.allowed, params.forbidden
-    app_only = params.app_images and t.config is not None
+def image_pull_policy(t: Target, obj: K8sObject, params: NoParams) -> Iterable[Violation]:
+    """The pull policies the values profile expects (expectations: profiles.<name>.
+    imagePullPolicy: ``allowed`` (all when unset), ``forbidden``; ``appImagesOnly``: only the
+    app's own (component) workloads and its test pods when the components are known, as a
+    database image is pulled from its registry)."""
+    expected = t.expectations.profile(t.profile).get("imagePullPolicy") or {}
+    allowed, forbidden = expected.get("allowed"), expected.get("forbidden") or []
+    if not allowed and not forbidden:
+        return
+    app_only = expected.get("appImagesOnly") and t.config is not None
     if app_only and obj.component is None and not obj.is_test_hook:
         return
     for path, c in obj.containers(init=True):
@@ -169,7 +158,7 @@ def image_pull_policy(
             policy = "Always" if tag in (None, "latest") else "IfNotPresent"
             shown = f"unset with {'no tag' if tag is None else 'tag ' + tag}, which means {policy}"
         if (allowed and policy not in allowed) or policy in forbidden:
-            want = f"one of {allowed}" if allowed else f"not {' or '.join(forbidden)}"
+            want = " or ".join(allowed) if allowed else f"not {' or '.join(forbidden)}"
             yield Violation(
                 f'{obj.ref} container "{cname(c, path)}" imagePullPolicy is {shown}; '
                 f"expected {want}",
@@ -187,7 +176,10 @@ class ImageTagParams:
 
 @check
 def image_tag(t: Target, obj: K8sObject, params: ImageTagParams) -> Iterable[Violation]:
-    """No ``latest`` (or missing) tag unless pinned by digest."""
+    """No ``latest`` (or missing) tag unless pinned by digest, where the values profile
+    expects pinned tags (expectations: profiles.<name>.pinnedTags)."""
+    if not t.expectations.profile(t.profile).get("pinnedTags"):
+        return
     for path, c in obj.containers(init=True):
         image = str(c.get("image", ""))
         _, tag, digest = image_parts(image)
@@ -200,28 +192,25 @@ def image_tag(t: Target, obj: K8sObject, params: ImageTagParams) -> Iterable[Vio
             )
 
 
-Quantity = str | int | float
-
-
 @dataclass(frozen=True)
 class ResourcesParams:
-    """Which ``resources`` are requested and limited, to exactly ``requests``/``limits``
-    when given."""
+    """Which ``resources`` are requested and limited; ``expected``: to exactly the figures
+    expected (expectations.resources, or the component's own ``resources``)."""
 
-    requests: dict[str, Quantity] = dataclasses.field(default_factory=dict)
-    limits: dict[str, Quantity] = dataclasses.field(default_factory=dict)
     resources: list[str] = dataclasses.field(default_factory=lambda: ["cpu", "memory"])
+    expected: bool = False
 
 
 @check
 def resources(t: Target, obj: K8sObject, params: ResourcesParams) -> Iterable[Violation]:
-    """Requests and limits set (to exactly ``requests``/``limits`` when given)."""
+    """Requests and limits set (to the expected figures with ``expected``)."""
+    figures = t.expectations.resources(t.component(obj.component)) if params.expected else {}
     for path, c in obj.containers(init=True):
         name = cname(c, path)
         res = c.get("resources") if isinstance(c.get("resources"), dict) else {}
         for section in ("requests", "limits"):
             got = res.get(section) if isinstance(res.get(section), dict) else {}
-            expected = getattr(params, section)
+            expected = figures.get(section) or {}
             for resource in params.resources:
                 value = got.get(resource)
                 if value is None:
@@ -273,6 +262,46 @@ def container_port_named(t: Target, obj: K8sObject, params: ContainerPortNamedPa
                 f'{obj.ref} container "{cname(c, path)}" has no port named {want!r}',
                 (*path, "ports"),
                 cname(c, path),
+            )
+
+
+def _same(got: Any, want: Any) -> bool:
+    """maxSurge/maxUnavailable equal, as the API reads them: 1 == "1", 0 == "0%"."""
+
+    def norm(v: Any) -> str:
+        text = str(v).strip()
+        return "0" if text in ("0", "0%") else text
+
+    return norm(got) == norm(want)
+
+
+@check
+def rolling_update(t: Target, obj: K8sObject, params: NoParams) -> Iterable[Violation]:
+    """A RollingUpdate strategy with the expected maxSurge and maxUnavailable
+    (expectations.rollingUpdate)."""
+    want = t.expectations.rolling_update
+    if not want:
+        return
+    strategy = spec(obj).get("strategy")
+    if not isinstance(strategy, dict):
+        yield Violation(f"{obj.ref} strategy: none set; expected RollingUpdate", ("spec",))
+        return
+    path = ("spec", "strategy")
+    if strategy.get("type") != "RollingUpdate":
+        yield Violation(
+            f"{obj.ref} strategy: type is {strategy.get('type')!r}; expected RollingUpdate",
+            (*path, "type"),
+        )
+    rolling = strategy.get("rollingUpdate")
+    if not isinstance(rolling, dict):
+        yield Violation(f"{obj.ref} strategy: no rollingUpdate; expected {want}", path)
+        return
+    for key, value in want.items():
+        if key not in rolling or not _same(rolling[key], value):
+            got = "unset" if key not in rolling else repr(rolling[key])
+            yield Violation(
+                f"{obj.ref} strategy: rollingUpdate.{key} is {got}; expected {value!r}",
+                (*path, "rollingUpdate", key) if key in rolling else (*path, "rollingUpdate"),
             )
 
 
