@@ -40,5 +40,5 @@ if command -v kubeproof >/dev/null 2>&1; then
 elif python3 -c 'import kubeproof' >/dev/null 2>&1; then
   exec python3 -m kubeproof "${args[@]}"
 fi
-echo "helm kubeproof: kubeproof is not installed: pip install kubeproof (or: pip install ${HELM_PLUGIN_DIR:-<this plugin's directory>})" >&2
+echo "helm kubeproof: kubeproof is not installed: pip install kubeproof (or: pip install ${HELM_PLUGIN_DIR:-the plugin directory})" >&2
 exit 2
