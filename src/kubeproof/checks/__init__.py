@@ -14,7 +14,16 @@ from functools import cache
 from typing import Any
 
 _REGISTRY: dict[str, Callable[..., Any]] = {}
-_MODULES = ("workloads", "services", "data", "dockerfiles", "cross", "kube_schema", "meta")
+_MODULES = (
+    "workloads",
+    "services",
+    "data",
+    "dockerfiles",
+    "cross",
+    "kube_schema",
+    "meta",
+    "realworld",
+)
 
 
 def check(fn: Callable[..., Any]) -> Callable[..., Any]:

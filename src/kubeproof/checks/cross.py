@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..load.dockerfile import exposed_ports, parse_healthcheck, parse_user
+from ..load.dockerfile import exposed_ports, parse_healthcheck, parse_user, stage_env, substitute
 from ..model import K8sObject, Target, Violation
 from . import check
 from .params import NoParams
@@ -63,9 +63,9 @@ def healthcheck_matches_probe(t: Target, release: Target, params: NoParams) -> I
         ins = df.final.last("HEALTHCHECK")
         if ins is None:
             continue
-        hc = parse_healthcheck(ins.value)
-        if hc.none:
-            continue
+        hc = parse_healthcheck(substitute(ins.value, stage_env(df)))
+        if hc.none or "$" in (hc.url or ""):
+            continue  # a URL built from a variable the Dockerfile does not set: unknown
         path, c = _main(wl)
         for which in ("readinessProbe", "livenessProbe"):
             http = http_probe(c, which)

@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import K8sObject, Target, Violation
 from . import check
@@ -243,19 +244,31 @@ def service_url(t: Target, obj: K8sObject, params: ServiceUrlParams) -> Iterable
     )
 
 
-def _literal_secret(name: str, value: str) -> str | None:
-    """Why a literal env value is a credential, or None (paths, flags, numbers, refs are not)."""
-    why = looks_real(value, "")
-    if why is not None:
-        return why
+def literal_credential(name: str, value: str) -> tuple[str, str] | None:
+    """(severity, why) when a literal ``value`` under ``name`` is a credential, else None:
+    paths, flags, numbers, references, placeholders and settings about secrets are not; a
+    URL to an in-cluster development database with a short password is only a warning."""
     plain = value.strip()
-    if not plain or not SECRET_NAME.search(name) or "$(" in plain:
+    if not plain or "$(" in plain or "{{" in plain:
         return None
-    if plain.startswith(("/", "./")) or plain.lower() in ("true", "false") or plain.isdigit():
-        return None
-    if re.match(r"^[a-z][a-z0-9+.-]*://", plain, re.I) and not _URL_PASSWORD.match(plain):
-        return None  # a URL without credentials (TOKEN_URL, SECRET_ENDPOINT)
-    return "its name says it is a secret"
+    why = looks_real(plain, "")
+    if why is None:
+        if plain.startswith(("/", "./")) or not named_like_secret(name, plain):
+            return None
+        if re.match(r"^[a-z][a-z0-9+.-]*://", plain, re.I) and not _URL_PASSWORD.match(plain):
+            return None  # a URL without credentials (TOKEN_URL, SECRET_ENDPOINT)
+        why = "its name says it is a secret"
+    if dev_database_url(plain):
+        return "warning", "a URL to an in-cluster development database with a short password"
+    return "error", why
+
+
+_DB_IMAGE = re.compile(r"(^|/)(postgres|postgresql|mysql|mariadb|redis|mongo|mongodb)(:|@|$)")
+
+
+def _bundled_db(container: dict[str, Any]) -> bool:
+    """The container runs a database image (its password is the chart's own default)."""
+    return bool(_DB_IMAGE.search(str(container.get("image", "")).split("/")[-1]))
 
 
 @check
@@ -265,11 +278,15 @@ def env_no_secrets(t: Target, obj: K8sObject, params: NoParams) -> Iterable[Viol
         for i, env in indexed(c.get("env")):
             if not isinstance(env.get("value"), str):
                 continue
-            why = _literal_secret(str(env.get("name", "")), env["value"])
-            if why:
+            found = literal_credential(str(env.get("name", "")), env["value"])
+            if found:
+                severity, why = found
+                if severity == "error" and _bundled_db(c) and len(env["value"]) < 12:
+                    severity, why = "warning", "a short default password of a bundled database"
                 yield Violation(
                     f'{obj.ref} container "{c.get("name") or path[-1]}" env {env.get("name")} '
                     f"holds a credential as a literal value ({why})",
                     (*path, "env", i, "value"),
                     str(c.get("name") or path[-1]),
+                    severity=severity,
                 )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..load.dockerfile import exposed_ports, parse_healthcheck, parse_user
+from ..load.dockerfile import exposed_ports, final_chain, parse_healthcheck, parse_user
 from ..model import Dockerfile, Target, Violation
 from . import check
 from .data import looks_real, named_like_secret
@@ -148,21 +148,11 @@ def dockerfile_expose(t: Target, df: Dockerfile, params: NoParams) -> Iterable[V
         )
 
 
-def _final_chain(df: Dockerfile) -> list[Any]:
-    """The final stage and the stages it is built FROM (``FROM base AS final``)."""
-    chain, stage = [], df.final
-    by_name = {s.name: s for s in df.stages if s.name}
-    while stage is not None and stage not in chain:
-        chain.append(stage)
-        stage = by_name.get(stage.base_resolved)
-    return chain
-
-
 @check
 def dockerfile_no_secrets(t: Target, df: Dockerfile, params: NoParams) -> Iterable[Violation]:
     """Secrets in ENV and ARG defaults of the stages the final image is built FROM, and
     in global ARGs (a build stage's ENV or ARG never reaches the final image)."""
-    shipped = _final_chain(df)
+    shipped = final_chain(df)
     staged = {id(i) for s in df.stages for i in s.instructions}
     for ins in df.instructions:
         if ins.instruction not in ("ENV", "ARG"):

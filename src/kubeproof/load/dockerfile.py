@@ -140,3 +140,28 @@ def exposed_ports(stage: Stage) -> list[tuple[int, str, int]]:
             if port.isascii() and port.isdigit():
                 out.append((int(port), proto or "tcp", ins.line))
     return out
+
+
+def final_chain(df: Dockerfile) -> list[Stage]:
+    """The final stage and the stages it is built FROM (``FROM base AS final``): what ships."""
+    names = {s.name: s for s in df.stages if s.name}
+    chain, stage = [], df.final
+    while stage is not None and stage not in chain:
+        chain.append(stage)
+        stage = names.get(stage.base_resolved)
+    return chain
+
+
+def stage_env(df: Dockerfile) -> dict[str, str]:
+    """ENV and ARG defaults the final stage sets (and the stages it is built FROM), for
+    ``${PORT}`` in its HEALTHCHECK; later values win."""
+    env: dict[str, str] = {}
+    for stage in reversed(final_chain(df)):
+        for ins in stage.instructions:
+            if ins.instruction in ("ENV", "ARG"):
+                for k, v in re.findall(r"""(\w+)=("[^"]*"|'[^']*'|\S*)""", ins.value):
+                    env[k] = substitute(v.strip("\"'"), env)
+                if ins.instruction == "ENV" and "=" not in ins.value:
+                    key, _, value = ins.value.partition(" ")
+                    env[key] = value.strip()
+    return env

@@ -216,7 +216,12 @@ def base_image_latest(m: Mut) -> bool:
     return _rebase(m, f"{repo}:latest")
 
 
-@operator("base-image-changed", rules=["dockerfile-base-image"], scope="dockerfile")
+@operator(
+    "base-image-changed",
+    rules=["dockerfile-base-image"],
+    also=["probe-binary-present"],  # a slim base has no curl/wget for the HEALTHCHECK
+    scope="dockerfile",
+)
 def base_image_changed(m: Mut) -> bool:
     """Build the final stage FROM another base image than the declared one."""
     return _rebase(m, "debian:12.8-slim")

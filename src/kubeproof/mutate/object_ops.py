@@ -631,6 +631,7 @@ def secret_type_changed(m: Mut) -> bool:
 @operator(
     "key-removed",
     rules=["required-keys"],
+    also=["referenced-key-rendered"],  # a workload that takes the key fails to start
     scope="object",
     kinds=["ConfigMap", "Secret"],
 )

@@ -93,7 +93,13 @@ def operator(
 
 def catalogue() -> dict[str, Operator]:
     """Every registered operator by name (objects, Dockerfiles, chart files)."""
-    from . import chart_ops, dockerfile_ops, object_ops, render_ops  # noqa: F401  (register)
+    from . import (  # noqa: F401  (they register)
+        chart_ops,
+        dockerfile_ops,
+        object_ops,
+        realworld_ops,
+        render_ops,
+    )
 
     return dict(_CATALOGUE)
 

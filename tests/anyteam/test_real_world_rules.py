@@ -1,0 +1,62 @@
+"""The defects real teams' charts have, found on a chart rendered the way helm does, with
+messages that name the key and place but never print a credential."""
+
+from __future__ import annotations
+
+from .charts import run_json, write_chart
+
+KEY = "sk-proj-Q3xT9vLm2RkW7pZa5NcY8bHd4FgJ6sEu"
+
+API = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: chat-api
+spec:
+  template:
+    spec:
+      serviceAccountName: chat-api
+      containers:
+        - name: api
+          image: chat/api:1.0
+          env:
+            - name: OPENAI_API_KEY
+              value: {{ .Values.openai.apiKey | quote }}
+            - name: DB_URL
+              value: "postgresql://$(DB_USER):pw@db:5432/chat"
+            - name: DB_USER
+              value: chat
+            - name: JWT
+              valueFrom:
+                secretKeyRef:
+                  name: chat-secrets
+                  key: jwtSecret
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: chat-secrets
+stringData:
+  {{- if .Values.jwtSecret }}
+  jwtSecret: {{ .Values.jwtSecret }}
+  {{- end }}
+"""
+
+
+def test_each_real_world_defect_once_and_no_value_printed(capsys, tmp_path):
+    chart = write_chart(tmp_path, {"api.yaml": API}, f"openai:\n  apiKey: {KEY}\njwtSecret: ''\n")
+    _code, report, _ = run_json(capsys, "--chart", str(chart), "--no-config")
+    found = {}
+    for f in report["findings"]:
+        found.setdefault(f["rule"], []).append(f)
+        assert KEY not in f["message"] and "pw@" not in f["message"]
+    (values,) = found["values-no-secrets"]
+    assert (values["file"], values["line"]) == (str(chart / "values.yaml"), 2)
+    assert "values.yaml openai.apiKey holds what looks like a real credential" in values["message"]
+    (env,) = found["env-no-secrets"]
+    assert "env OPENAI_API_KEY" in env["message"]
+    (ref,) = found["env-reference-defined"]
+    assert "$(DB_USER), which is not defined before it" in ref["message"]
+    (key,) = found["referenced-key-rendered"]
+    assert "Secret/chat-secrets, which renders empty" in key["message"]
+    (sa,) = found["service-account-rendered"]
+    assert "ServiceAccount chat-api" in sa["message"]
