@@ -14,7 +14,8 @@ lists ``release`` (as CI does after deploying), it fails instead.
 Fixtures: ``kube_cluster`` (the provider, once its cluster answers),
 ``namespace_factory`` / ``module_namespace_factory`` (namespaces labelled as ours,
 deleted after the test or module), ``namespace`` / ``module_namespace`` (one each),
-``rollout_timeline`` (a PNG of a rollout under traffic, linked from the JUnit report).
+``rollout_timeline`` (a PNG of a rollout under traffic, linked from the JUnit report),
+``browser`` (headless Chromium, a screenshot per step kept with the artifacts).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import pytest
 from . import providers
 
 if TYPE_CHECKING:
+    from .browser import Browser
     from .namespaces import NamespaceFactory
 
 #: One id per pytest process: every namespace of the run carries it.
@@ -161,6 +163,24 @@ def rollout_timeline(request: pytest.FixtureRequest, record_property) -> Callabl
         return path
 
     return save
+
+
+@pytest.fixture
+def browser(request: pytest.FixtureRequest, record_property) -> Iterator[Browser]:
+    """Return a headless Chromium (Debian's, driven by Selenium) that reaches only the
+    cluster's node IP (its NodePorts); each ``browser.shot(step)`` lands in
+    ``<artifacts>/browser/<test>/``, linked from the JUnit report (``screenshots``)."""
+    from .browser import chromium, node_ip
+    from .environment import require
+    from .report import artifacts_dir
+
+    require("cluster")
+    require("browser")
+    stem = re.sub(r"[^\w.-]+", "_", f"{request.node.module.__name__}-{request.node.name}")
+    shots = artifacts_dir(request.config) / "browser" / stem
+    with chromium(shots, hosts=(node_ip(),)) as b:
+        yield b
+    record_property("screenshots", str(shots.relative_to(artifacts_dir(request.config))))
 
 
 @pytest.fixture(scope="session")
