@@ -585,12 +585,14 @@ def image_repository_changed(m: Mut) -> bool:
 # --- ConfigMaps, Secrets and environment ------------------------------------------------
 
 
-def _first_value_key(data: dict[str, Any]) -> tuple[str, str] | None:
+def data_keys(obj: Any) -> list[tuple[str, str]]:
+    """(section, key) of every value of a ConfigMap or Secret (stringData, data)."""
+    out = []
     for section in ("stringData", "data"):
-        values = data.get(section)
-        if isinstance(values, dict) and values:
-            return section, sorted(values)[0]
-    return None
+        values = obj.data.get(section)
+        if isinstance(values, dict):
+            out += [(section, k) for k in sorted(values)]
+    return out
 
 
 def _set_secret_value(data: dict[str, Any], section: str, key: str, value: str) -> None:
@@ -599,25 +601,29 @@ def _set_secret_value(data: dict[str, Any], section: str, key: str, value: str) 
     data[section][key] = base64.b64encode(value.encode()).decode() if section == "data" else value
 
 
-@operator("secret-value-real", rules=["secret-looks-real"], scope="object", kinds=["Secret"])
+@operator(
+    "secret-value-real",
+    rules=["secret-looks-real"],
+    scope="object",
+    kinds=["Secret"],
+    parts=data_keys,
+)
 def secret_value_real(m: Mut) -> bool:
-    """Commit a real-looking API key as a Secret value."""
-    found = _first_value_key(m.data)
-    if found is None:
-        return False
-    _set_secret_value(m.data, *found, FAKE_API_KEY)
+    """Commit a real-looking API key as a Secret value (each key in turn)."""
+    _set_secret_value(m.data, *m.variant, FAKE_API_KEY)
     return True
 
 
 @operator(
-    "secret-value-not-placeholder", rules=["secret-placeholder"], scope="object", kinds=["Secret"]
+    "secret-value-not-placeholder",
+    rules=["secret-placeholder"],
+    scope="object",
+    kinds=["Secret"],
+    parts=data_keys,
 )
 def secret_value_not_placeholder(m: Mut) -> bool:
-    """Replace a Secret's placeholder by a short made-up value."""
-    found = _first_value_key(m.data)
-    if found is None:
-        return False
-    _set_secret_value(m.data, *found, "hunter2")
+    """Replace a Secret's placeholder by a short made-up value (each key in turn)."""
+    _set_secret_value(m.data, *m.variant, "hunter2")
     return True
 
 
@@ -634,13 +640,11 @@ def secret_type_changed(m: Mut) -> bool:
     also=["referenced-key-rendered"],  # a workload that takes the key fails to start
     scope="object",
     kinds=["ConfigMap", "Secret"],
+    parts=data_keys,
 )
 def key_removed(m: Mut) -> bool:
-    """Remove the first key of a ConfigMap or Secret."""
-    found = _first_value_key(m.data)
-    if found is None:
-        return False
-    section, key = found
+    """Remove a key of a ConfigMap or Secret (each key in turn)."""
+    section, key = m.variant
     del m.data[section][key]
     return True
 

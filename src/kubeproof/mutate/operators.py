@@ -42,6 +42,9 @@ class Operator:
     # the severity its rules report this defect at, when below the rules' own (a named
     # non-root USER is a warning of dockerfile-user-nonroot); None: the rules' severity
     severity: str | None = None
+    # object scope: the parts of an object it mutates one at a time (its variant), e.g.
+    # every key of a Secret
+    parts: Callable[[K8sObject], list[Any]] | None = None
 
     def fits(self, obj: K8sObject) -> bool:
         if self.kinds and obj.kind not in self.kinds:
@@ -65,6 +68,7 @@ def operator(
     profiles: Iterable[str] = (),
     variants: Iterable[Any] = (None,),
     severity: str | None = None,
+    parts: Callable[[K8sObject], list[Any]] | None = None,
 ) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
     """Register ``fn`` as the operator ``name`` (its docstring's first line describes it)."""
     if scope not in SCOPES:
@@ -85,6 +89,7 @@ def operator(
             profiles=tuple(profiles),
             variants=tuple(variants),
             severity=severity,
+            parts=parts,
         )
         return fn
 
@@ -202,6 +207,9 @@ def sites(op: Operator, targets: list[Target]) -> Iterator[Site]:
                 elif op.scope == "pod":
                     if obj.pod_spec is not None:
                         yield Site(op, variant, obj.ref, ti, obj=oi)
+                elif op.parts is not None:  # one mutant per part (e.g. per key)
+                    for part in op.parts(obj):
+                        yield Site(op, part, obj.ref, ti, obj=oi)
                 else:
                     yield Site(op, variant, obj.ref, ti, obj=oi)
 
