@@ -203,3 +203,24 @@ def test_another_teams_chart_reports_its_dirty_baseline_and_what_is_not_guarded(
         idle = [x for x in report.expected_rules(r.operator) if x not in r.expected]
         assert idle and all(x in report.skipped for x in idle), (r.name, idle)
     assert report.by_status(CAUGHT)
+
+
+def test_an_operator_that_raises_is_reported_and_the_run_exits_2(monkeypatch, capsys):
+    """An operator meeting input it did not foresee: one line, the others still run."""
+    from kubeproof.mutate import runner
+    from kubeproof.mutate.operators import Operator, catalogue
+
+    def broken(m):
+        raise KeyError("spec")
+
+    ops = {
+        "drop-probe": catalogue()["drop-probe"],
+        "broken": Operator("broken", ("probes-present",), "object", broken, "raises"),
+    }
+    monkeypatch.setattr(runner, "catalogue", lambda: ops)
+    monkeypatch.chdir(ROOT)
+    code = main(["mutate", "--profile", "minikube"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "operator broken failed at" in err and "KeyError" in err
+    assert "drop-probe" in out and "ERROR   operator broken" in out

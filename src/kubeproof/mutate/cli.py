@@ -40,4 +40,6 @@ def main(args: argparse.Namespace) -> int:
         return 2
     if not emit(args.output, lambda out, _color: write(report, args.format, out)):
         return 2
+    for error in report.errors:
+        print(f"kubeproof: {error}", file=sys.stderr)
     return report.exit_code

@@ -89,6 +89,7 @@ def to_json(report: Report) -> dict[str, Any]:
         ],
         "mutants": [_mutant_json(r, report.targets) for r in report.results],
         "skipped": [{"rule": r, "why": why} for r, why in sorted(report.skipped.items())],
+        "errors": report.errors,
         "checked": {
             "objects": report.objects,
             "dockerfiles": report.dockerfiles,
@@ -150,6 +151,8 @@ def render_text(report: Report, out: IO[str]) -> None:
         w(f"SILENT  {r.name} at {r.site}{_prof(r)}: {', '.join(silent)} did not fire\n")
     for r, f in report.noise:
         w(f"NOISE   {r.name} at {r.site}{_prof(r)}: {f.rule}: {f.message}\n")
+    for e in report.errors:
+        w(f"ERROR   {e}\n")
     total = len(report.results)
     caught = len(report.by_status(CAUGHT))
     other = len(report.by_status(OTHER))

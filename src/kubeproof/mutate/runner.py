@@ -63,6 +63,7 @@ class Report:
     applied: dict[str, int] = field(default_factory=dict)  # operator -> mutants made
     targets: list[Target] = field(default_factory=list)  # the good artifacts
     skipped: dict[str, str] = field(default_factory=dict)  # rule -> why `check` skips it
+    errors: list[str] = field(default_factory=list)  # operators that raised (exit 2)
 
     @property
     def baseline_errors(self) -> list[Finding]:
@@ -86,7 +87,10 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """0: the baseline is clean and every mutant is caught (by its rule or another)."""
+        """0: the baseline is clean and every mutant is caught (by its rule or another);
+        2: an operator could not run (the report is incomplete)."""
+        if self.errors:
+            return 2
         return 0 if not self.baseline_errors and not self.by_status(MISSED) else 1
 
     def expected_rules(self, operator: str) -> list[str]:
@@ -123,6 +127,7 @@ class Mutator:
         self.targets = targets
         self.waivers = waivers
         self._baseline: dict[tuple[int, ...], list[Finding]] = {}
+        self.errors: list[str] = []  # operators that raised: the run is incomplete (exit 2)
 
     def findings(self, targets: list[Target]) -> list[Finding]:
         """Unwaived findings of one engine run over ``targets`` (as ``check`` runs it)."""
@@ -200,7 +205,18 @@ class Mutator:
         out = []
         for op in operators:
             for site in sites(op, self.targets):
-                mutant = self.rerender(site) if op.scope == "render" else apply(site, self.targets)
+                try:
+                    if op.scope == "render":
+                        mutant = self.rerender(site)
+                    else:
+                        mutant = apply(site, self.targets)
+                except Exception as err:  # an operator meeting input it did not foresee
+                    detail = " ".join(str(err).split())[:200]
+                    self.errors.append(
+                        f"operator {site.name} failed at {site.label}: "
+                        f"{type(err).__name__}: {detail}"
+                    )
+                    continue
                 if mutant is not None:
                     out.append(mutant)
         return out
@@ -348,4 +364,5 @@ def run_mutation(inp: Any, only: list[str] | None = None) -> Report:
         applied=applied,
         targets=targets,
         skipped=skipped,
+        errors=mutator.errors,
     )
