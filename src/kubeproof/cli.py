@@ -7,6 +7,7 @@ command line is wrong (one clear line on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -151,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import KubeproofError
 
     inp = inputs_from_args(args)
+    # One run builds every object once and keeps it: the cyclic collector would walk that
+    # growing heap again and again (a third of the CPU on 10,400 objects). Collect rarely.
+    gc.set_threshold(100_000, 50, 50)
     if inp.renderer != "cli" and not inp.manifests:
         from .load.chart import preload_inprocess
 

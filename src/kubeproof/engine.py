@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from fnmatch import fnmatchcase
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ def subjects(rule: Rule, target: Target, once: bool) -> Iterable[Any]:
     else:
         if once:
             return
-        pool = [o for o in target.objects if _kinds_match(rule, o.kind)]
+        pool = target.where_kind(lambda kind: _kinds_match(rule, kind))
     for subject in pool:
         if rule.names and not any(fnmatchcase(subject.name, n) for n in rule.names):
             continue
@@ -74,12 +75,17 @@ def subjects(rule: Rule, target: Target, once: bool) -> Iterable[Any]:
         yield subject
 
 
+@cache
+def _checks() -> dict[str, Any]:
+    from .checks import registry
+
+    return registry()
+
+
 def run_rule(rule: Rule, subject: Any, target: Target) -> Iterable[Violation]:
     params = rule.params_for(target.profile)
     if rule.check is not None:
-        from .checks import registry
-
-        yield from registry()[rule.check](target, subject, params)
+        yield from _checks()[rule.check](target, subject, params)
         return
     yield from _schema_check(rule, subject)
 

@@ -6,7 +6,7 @@ and the constants every part names once (kind groups, formats, defaults).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -358,6 +358,7 @@ class Target:
 
     def __post_init__(self) -> None:
         self._index: dict[tuple[str, str], list[K8sObject]] = {}
+        self._kinds = [obj.kind for obj in self.objects]
         for obj in self.objects:
             self._index.setdefault((obj.kind, obj.name), []).append(obj)
             if self.config is not None and obj.component is None:
@@ -372,6 +373,18 @@ class Target:
         from .expectations import BUILT_IN
 
         return self.config.expectations if self.config is not None else BUILT_IN
+
+    def where_kind(self, match: Callable[[str], bool]) -> list[K8sObject]:
+        """The objects whose kind ``match`` accepts, in order (``match`` judges each kind once)."""
+        verdict: dict[str, bool] = {}
+        out = []
+        for obj, kind in zip(self.objects, self._kinds, strict=True):
+            ok = verdict.get(kind)
+            if ok is None:
+                ok = verdict[kind] = match(kind)
+            if ok:
+                out.append(obj)
+        return out
 
     def get(self, kind: str, name: str) -> K8sObject | None:
         found = self._index.get((kind, name))
