@@ -181,6 +181,7 @@ def _type_params(rule: Rule, file: str, lines: Any) -> None:
 
 
 def load_rules(policies_dir: str) -> list[Rule]:
+    from .load.files import read_input
     from .load.yamlsrc import load_yaml_mapping, plain
 
     root = Path(policies_dir)
@@ -190,7 +191,7 @@ def load_rules(policies_dir: str) -> list[Rule]:
     for path in sorted(root.glob("*.yaml")):
         if path.name == "waivers.yaml":
             continue
-        data, lines = load_yaml_mapping(path.read_text(), str(path))
+        data, lines = load_yaml_mapping(read_input(path, "rule file"), str(path))
         rules.append(parse_rule(plain(data), str(path), lines))
     if not rules:
         raise PolicyError(f"no rules in {policies_dir}")

@@ -44,12 +44,13 @@ class Waiver:
 
 def load_waivers(path: str) -> list[Waiver]:
     """The entries of a waivers file; missing reason or expiry is an error."""
+    from .load.files import read_input
     from .load.yamlsrc import load_yaml_mapping, plain
 
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         return []
-    data, lines = load_yaml_mapping(p.read_text(), path)
+    data, lines = load_yaml_mapping(read_input(p, "waivers file"), path)
     entries = plain(data).get("waivers") or []
     if not isinstance(entries, list):
         raise PolicyError(f"{path}: 'waivers' must be a list")

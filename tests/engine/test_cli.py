@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -206,6 +207,7 @@ def test_console_script_runs_on_the_repository_chart():
 # text of a sane size exits 2 with one line naming it (kubeproof.load.files).
 UNREADABLE = ["binary", "non-utf8", "directory", "fifo", "oversize"]
 ROLES = ["--manifests", "--values", "--dockerfile", "--config", "Chart.yaml", "values.yaml"]
+ROLES += ["policies/a-rule.yaml", "policies/waivers.yaml"]  # --policies DIR's files
 
 
 def _unreadable(path: Path, kind: str) -> None:
@@ -242,6 +244,11 @@ def test_unreadable_input_exits_2_naming_the_file(capsys, tmp_path, monkeypatch,
             args.append("--no-config")
         if role in ("--dockerfile", "--config"):
             args += ["--manifests", str(chart / "templates" / "cm.yaml")]
+    elif role.startswith("policies/"):
+        shutil.copytree(ROOT / "policies", tmp_path / "policies")
+        bad = tmp_path / role
+        bad.unlink(missing_ok=True)
+        args = ["--policies", str(bad.parent), "--chart", str(chart), "--no-config"]
     else:
         bad = chart / role
         bad.unlink()
