@@ -18,13 +18,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..load.dockerfile import parse_dockerfile
-from ..model import WORKLOAD_KINDS, ChartInfo, Dockerfile, K8sObject, Target, dig
+from ..model import (
+    LONG_RUNNING_KINDS,
+    WORKLOAD_KINDS,
+    ChartInfo,
+    Dockerfile,
+    K8sObject,
+    Target,
+    dig,
+)
 
 SCOPES = ("container", "pod", "object", "release", "dockerfile", "chart", "render")
 #: Kinds whose containers run a pod template (every pod-bearing kind).
 POD_KINDS = tuple(sorted(WORKLOAD_KINDS))
 #: Long-running workloads (serve traffic, have probes).
-SERVING = ("Deployment", "StatefulSet", "DaemonSet")
+SERVING = tuple(sorted(LONG_RUNNING_KINDS))
 
 
 @dataclass(frozen=True)
