@@ -162,9 +162,10 @@ def test_every_kind_a_rule_scopes_has_a_sample():
     assert kinds >= WORKLOAD_KINDS
 
 
-def opposite(value: Any) -> Any:
-    """A value of another type than ``value``: text for a mapping or list, a list for a scalar."""
-    return "text" if isinstance(value, dict | list) else ["a"]
+def others(value: Any) -> list[Any]:
+    """Values of other types than ``value``: text and a number for a mapping or list, a
+    list for a scalar."""
+    return ["text", 7] if isinstance(value, dict | list) else [["a"]]
 
 
 #: One kind of each shape: the other workload kinds share Deployment's or CronJob's.
@@ -173,7 +174,7 @@ SHAPES = ["ConfigMap", "CronJob", "Deployment", "Pod", "Secret", "Service"]
 
 @pytest.mark.parametrize("kind", SHAPES)
 def test_each_node_replaced_by_null_and_by_another_type(kind):
-    """Deterministic sweep: one node at a time, null and a value of another type."""
+    """Deterministic sweep: one node at a time, null and values of other types."""
     sample = samples()[kind]
     crashes = []
     for path in paths(sample):
@@ -182,7 +183,7 @@ def test_each_node_replaced_by_null_and_by_another_type(kind):
         node = sample
         for part in path:
             node = node[part]
-        for value in (None, opposite(node)):
+        for value in (None, *others(node)):
             broken = copy.deepcopy(sample)
             put(broken, path, value)
             crashes += [

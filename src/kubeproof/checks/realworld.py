@@ -15,15 +15,15 @@ from typing import Any
 from ..model import Dockerfile, K8sObject, Target, Violation
 from . import check
 from .params import NoParams
-from .util import cname
+from .util import cname, indexed, mapping, mappings
 
 
 @check
 def host_path_volume(t: Target, obj: K8sObject, params: NoParams):
     """A hostPath volume mounts the node's filesystem into the pod."""
     spec = obj.pod_spec or {}
-    for i, vol in enumerate(spec.get("volumes") or []):
-        if isinstance(vol, dict) and isinstance(vol.get("hostPath"), dict):
+    for i, vol in indexed(spec.get("volumes")):
+        if isinstance(vol.get("hostPath"), dict):
             yield Violation(
                 f"{obj.ref} volume {vol.get('name')!r} mounts the node's "
                 f"{vol['hostPath'].get('path')} (hostPath)",
@@ -108,7 +108,7 @@ def probe_binary_present(t: Target, release: Target, params: NoParams):
         for path, c in obj.containers():
             for which in ("livenessProbe", "readinessProbe", "startupProbe"):
                 probe = c.get(which) if isinstance(c.get(which), dict) else {}
-                command = (probe.get("exec") or {}).get("command")
+                command = mapping(probe.get("exec")).get("command")
                 if not isinstance(command, list):
                     continue
                 tool = missing_binary(df, " ".join(shlex.quote(str(w)) for w in command))
@@ -160,7 +160,7 @@ def env_reference_defined(t: Target, obj: K8sObject, params: NoParams):
     """``$(VAR)`` in env refers to a variable defined before it (else it stays literal)."""
     for path, c in obj.containers(init=True):
         defined: set[str] | None = set()
-        for src in c.get("envFrom") or []:
+        for src in mappings(c.get("envFrom")):
             keys = _from_keys(t, src)
             if keys is None:
                 defined = None  # an object we cannot see: any name may come from it
@@ -168,9 +168,7 @@ def env_reference_defined(t: Target, obj: K8sObject, params: NoParams):
             defined |= keys
         if defined is None:
             continue
-        for i, env in enumerate(c.get("env") or []):
-            if not isinstance(env, dict):
-                continue
+        for i, env in indexed(c.get("env")):
             for ref in _REF.findall(str(env.get("value", ""))):
                 if ref not in defined:
                     yield Violation(
@@ -206,8 +204,8 @@ def referenced_key_rendered(t: Target, obj: K8sObject, params: NoParams):
     """A secretKeyRef/configMapKeyRef names a key its object renders with these values
     (else the pod fails with CreateContainerConfigError)."""
     for path, c in obj.containers(init=True):
-        for i, env in enumerate(c.get("env") or []):
-            vf = env.get("valueFrom") if isinstance(env, dict) else None
+        for i, env in indexed(c.get("env")):
+            vf = env.get("valueFrom")
             for key, kind in (("secretKeyRef", "Secret"), ("configMapKeyRef", "ConfigMap")):
                 ref = vf.get(key) if isinstance(vf, dict) else None
                 if not isinstance(ref, dict) or ref.get("optional"):
