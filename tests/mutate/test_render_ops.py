@@ -70,3 +70,33 @@ def test_a_render_scope_mutant_notes_its_chart_file_change_and_sets():
         "--set frontend.image.pullPolicy=Always" in by_op["values-pull-policy-always"].mutant.note
     )
     assert by_op["values-replicas-zero"].fired == ["chart-render"]  # values.schema.json said no
+
+
+def test_names_drawn_at_random_in_a_render_are_no_noise(tmp_path):
+    """A chart whose test pod is named with randAlphaNum (as podinfo's are): a new render
+    renames it, and its findings are not new findings of the mutant."""
+    from kubeproof.api import Inputs
+    from kubeproof.mutate.runner import CAUGHT, run_mutation
+
+    chart = tmp_path / "rnd"
+    (chart / "templates" / "tests").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: rnd\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("replicaCount: 1\n")
+    (chart / "templates" / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: rnd}\nspec:\n"
+        "  replicas: {{ .Values.replicaCount }}\n"
+        "  selector: {matchLabels: {app: rnd}}\n"
+        "  template:\n    metadata: {labels: {app: rnd}}\n"
+        "    spec: {containers: [{name: app, image: 'nginx:1.27'}]}\n"
+    )
+    (chart / "templates" / "tests" / "t.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\n"
+        "metadata:\n  name: rnd-test-{{ randAlphaNum 5 | lower }}\n"
+        "  annotations: {helm.sh/hook: test}\n"
+        "spec: {restartPolicy: Never, containers: [{name: t, image: 'busybox:1.36'}]}\n"
+    )
+    report = run_mutation(Inputs(chart=str(chart), no_config=True), only=["values-replicas-zero"])
+    assert report.baseline_errors  # the pods lack a security context: known, not new
+    [result] = report.results
+    assert result.status == CAUGHT and result.fired == ["replicas-min"]
+    assert not result.noise, [f.message for f in result.noise]

@@ -785,7 +785,8 @@ def test_pod_restart_always(m: Mut) -> bool:
 @operator(
     "test-pod-hook-removed",
     rules=["test-pod-hook"],
-    also=["test-pod-present"],
+    # installed as a plain Pod, a test pod carrying the app's labels joins its Service
+    also=["test-pod-present", "selector-matches-one-workload", "target-port-resolves"],
     scope="object",
     kinds=["Pod"],
     hooks="only",
