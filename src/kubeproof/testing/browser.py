@@ -37,6 +37,15 @@ CHROMIUM_ARGS = (
 )
 
 
+#: Chromium's names: Debian's package, Ubuntu's, Google's build (GitHub's runners).
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
+def chromium_binary() -> str | None:
+    """The first Chromium on PATH, or None."""
+    return next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
+
+
 class Browser:
     """A Selenium Chrome driver plus numbered screenshots of each step."""
 
@@ -102,7 +111,10 @@ def chromium(shots: Path, hosts: tuple[str, ...] = ()) -> Iterator[Browser]:
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    binary = chromium_binary()
+    if binary is None:
+        raise RuntimeError(f"no Chromium on PATH (looked for {', '.join(CHROMIUM_NAMES)})")
+    options.binary_location = binary
     for arg in CHROMIUM_ARGS:
         options.add_argument(arg)
     options.add_argument(

@@ -85,7 +85,10 @@ def postgresql_missing() -> str | None:
 
 @cache
 def browser_missing() -> str | None:
-    missing = [exe for exe in ("chromium", "chromedriver") if shutil.which(exe) is None]
+    from .browser import chromium_binary
+
+    missing = [] if chromium_binary() else ["chromium"]
+    missing += [] if shutil.which("chromedriver") else ["chromedriver"]
     if missing:
         return (
             f"{' and '.join(missing)} not on PATH (Debian: apt-get install chromium "
