@@ -185,10 +185,13 @@ def skipped_rules(rules: list[Rule], cfg: AppConfig | None) -> dict[str, str]:
         elif not cfg.components:
             out[rule.id] = "discovery found no frontend or backend (name them in kubeproof.yaml)"
         elif rule.needs and not any(_declares(cfg, n) for n in rule.needs):
-            if rule.needs == ["conventions"]:
+            if "conventions" in rule.needs:
+                also = [f"`{n}`" for n in rule.needs if n != "conventions"]
                 out[rule.id] = (
                     "a convention of kubeproof's own chart (its figures and names), not "
-                    "expected of another chart (kubeproof.yaml `conventions: true` applies it)"
+                    "expected of another chart (kubeproof.yaml `conventions: true`"
+                    + (f" or {' or '.join(also)}" if also else "")
+                    + " applies it)"
                 )
             else:
                 wanted = " or ".join(f"`{n}`" for n in rule.needs)

@@ -181,3 +181,19 @@ def test_init_writes_a_commented_config_that_check_then_uses(capsys, tmp_path, m
     skipped = {s["rule"] for s in report["skipped"]}
     assert "probe-health-path" not in skipped and "resources-as-declared" in skipped
     assert "probe-health-path" not in rules_of(report)  # pinned from the chart: it agrees
+
+
+def test_profile_minikube_applies_to_a_chart_without_ci_values(capsys, team):
+    """No ci/minikube-values.yaml: the profile's built-in expectations apply to the chart's
+    own values (IfNotPresent works after `minikube image load`; a ClusterIP api is not
+    reachable from the host)."""
+    code, report, err = run_json(capsys, *team, "--profile", "minikube")
+    assert code == 1 and not err
+    by_rule = {}
+    for f in report["findings"]:
+        by_rule.setdefault(f["rule"], []).append(f)
+    assert "image-pull-policy" not in by_rule  # web: IfNotPresent; api: pinned tag, no policy
+    (svc,) = by_rule["service-type"]
+    assert svc["name"] == "taskbot-api" and svc["profiles"] == ["minikube"]
+    code, _, err = run_json(capsys, *team, "--profile", "staging")
+    assert code == 2 and "unknown profile 'staging'" in err
