@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .checks.util import mapping, mappings
 from .config import AppConfig
 from .model import LONG_RUNNING_KINDS, Dockerfile, Finding, K8sObject
 
@@ -141,7 +142,7 @@ def _main_container(obj: K8sObject) -> dict[str, Any]:
 
 
 def _by_labels(obj: K8sObject) -> tuple[set[str], str]:
-    labels = {**obj.metadata.get("labels", {}), **obj.pod_labels} if obj.metadata else {}
+    labels = {**mapping(obj.metadata.get("labels")), **mapping(obj.pod_labels)}
     for key in LABELS:
         value = labels.get(key)
         if value is None:
@@ -161,8 +162,9 @@ def _by_port_image(obj: K8sObject) -> tuple[set[str], str]:
     found = classify_text(repo.rsplit("/", 1)[-1])
     if found:
         return found, f"image {image}"
-    for p in c.get("ports") or []:
-        comp = _PORTS.get(p.get("containerPort")) if isinstance(p, dict) else None
+    for p in mappings(c.get("ports")):
+        port = p.get("containerPort")
+        comp = _PORTS.get(port) if isinstance(port, int) else None
         if comp:
             return {comp}, f"containerPort {p['containerPort']}"
     base = repo.rsplit("/", 1)[-1].lower()
@@ -184,7 +186,7 @@ def classify_workload(obj: K8sObject) -> tuple[set[str], str]:
 
 
 def _selected(svc: K8sObject, workloads: Iterable[K8sObject]) -> list[K8sObject]:
-    selector = (svc.data.get("spec") or {}).get("selector")
+    selector = mapping(svc.data.get("spec")).get("selector")
     if not isinstance(selector, dict) or not selector:
         return []
     return [
@@ -200,21 +202,21 @@ def _references(obj: K8sObject) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     spec = obj.pod_spec or {}
     for _, c in obj.containers(init=True):
-        for src in c.get("envFrom") or []:
+        for src in mappings(c.get("envFrom")):
             for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
-                ref = src.get(key) if isinstance(src, dict) else None
-                if isinstance(ref, dict) and ref.get("name"):
+                ref = mapping(src.get(key))
+                if ref.get("name"):
                     out.append((kind, str(ref["name"])))
-        for env in c.get("env") or []:
-            vf = env.get("valueFrom") if isinstance(env, dict) else None
+        for env in mappings(c.get("env")):
+            vf = mapping(env.get("valueFrom"))
             for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
-                ref = vf.get(key) if isinstance(vf, dict) else None
-                if isinstance(ref, dict) and ref.get("name"):
+                ref = mapping(vf.get(key))
+                if ref.get("name"):
                     out.append((kind, str(ref["name"])))
-    for vol in spec.get("volumes") or []:
-        if isinstance(vol, dict) and isinstance(vol.get("configMap"), dict):
+    for vol in mappings(spec.get("volumes")):
+        if isinstance(vol.get("configMap"), dict):
             out.append(("ConfigMap", str(vol["configMap"].get("name", ""))))
-        if isinstance(vol, dict) and isinstance(vol.get("secret"), dict):
+        if isinstance(vol.get("secret"), dict):
             out.append(("Secret", str(vol["secret"].get("secretName", ""))))
     return list(dict.fromkeys(out))
 
@@ -222,8 +224,8 @@ def _references(obj: K8sObject) -> list[tuple[str, str]]:
 def _container_ports(obj: K8sObject) -> set[int]:
     return {
         p["containerPort"]
-        for p in _main_container(obj).get("ports") or []
-        if isinstance(p, dict) and isinstance(p.get("containerPort"), int)
+        for p in mappings(_main_container(obj).get("ports"))
+        if isinstance(p.get("containerPort"), int)
     }
 
 

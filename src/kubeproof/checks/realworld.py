@@ -107,8 +107,7 @@ def probe_binary_present(t: Target, release: Target, params: NoParams):
             continue
         for path, c in obj.containers():
             for which in ("livenessProbe", "readinessProbe", "startupProbe"):
-                probe = c.get(which) if isinstance(c.get(which), dict) else {}
-                command = mapping(probe.get("exec")).get("command")
+                command = mapping(mapping(c.get(which)).get("exec")).get("command")
                 if not isinstance(command, list):
                     continue
                 tool = missing_binary(df, " ".join(shlex.quote(str(w)) for w in command))
@@ -181,6 +180,11 @@ def env_reference_defined(t: Target, obj: K8sObject, params: NoParams):
             defined.add(str(env.get("name", "")))
 
 
+def _keys(obj: K8sObject) -> set[str]:
+    """The keys a ConfigMap or Secret renders (data, stringData, binaryData)."""
+    return {str(k) for s in ("data", "stringData", "binaryData") for k in mapping(obj.data.get(s))}
+
+
 def _from_keys(t: Target, src: Any) -> set[str] | None:
     if not isinstance(src, dict):
         return set()
@@ -191,11 +195,7 @@ def _from_keys(t: Target, src: Any) -> set[str] | None:
             obj = t.get(kind, str(ref.get("name", "")))
             if obj is None:
                 return None
-            keys: set[str] = set()
-            for section in ("data", "stringData", "binaryData"):
-                if isinstance(obj.data.get(section), dict):
-                    keys |= {prefix + str(k) for k in obj.data[section]}
-            return keys
+            return {prefix + k for k in _keys(obj)}
     return set()
 
 
@@ -205,18 +205,15 @@ def referenced_key_rendered(t: Target, obj: K8sObject, params: NoParams):
     (else the pod fails with CreateContainerConfigError)."""
     for path, c in obj.containers(init=True):
         for i, env in indexed(c.get("env")):
-            vf = env.get("valueFrom")
+            vf = mapping(env.get("valueFrom"))
             for key, kind in (("secretKeyRef", "Secret"), ("configMapKeyRef", "ConfigMap")):
-                ref = vf.get(key) if isinstance(vf, dict) else None
+                ref = vf.get(key)
                 if not isinstance(ref, dict) or ref.get("optional"):
                     continue
                 target = t.get(kind, str(ref.get("name", "")))
                 if target is None:
                     continue  # references-exist reports a missing object
-                keys: set[str] = set()
-                for section in ("data", "stringData", "binaryData"):
-                    if isinstance(target.data.get(section), dict):
-                        keys |= {str(k) for k in target.data[section]}
+                keys = _keys(target)
                 if str(ref.get("key")) not in keys:
                     state = "renders empty" if not keys else "renders without that key"
                     yield Violation(
@@ -234,7 +231,7 @@ def service_account_rendered(t: Target, obj: K8sObject, params: NoParams):
     external with the ``kubeproof.io/external`` annotation)."""
     spec = obj.pod_spec or {}
     name = spec.get("serviceAccountName") or spec.get("serviceAccount")
-    if not name or name == "default" or t.get("ServiceAccount", str(name)) is not None:
+    if not isinstance(name, str) or name in ("", "default") or t.get("ServiceAccount", name):
         return
     external = str(obj.annotations.get("kubeproof.io/external", ""))
     if str(name) in {s.strip() for s in external.split(",")}:
