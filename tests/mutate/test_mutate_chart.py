@@ -224,3 +224,31 @@ def test_an_operator_that_raises_is_reported_and_the_run_exits_2(monkeypatch, ca
     assert code == 2
     assert "operator broken failed at" in err and "KeyError" in err
     assert "drop-probe" in out and "ERROR   operator broken" in out
+
+
+def test_equivalent_and_already_broken_mutants_are_not_missed(tmp_path):
+    """A mutant that changes nothing is not applicable; one that re-breaks what the good
+    artifact already breaks is 'already broken', not a miss of its rule."""
+    import yaml
+
+    from kubeproof.mutate.runner import ALREADY
+
+    docs = list(yaml.safe_load_all((BASE / "minikube.yaml").read_text()))
+    web = next(
+        d for d in docs if d and d["kind"] == "Deployment" and d["metadata"]["name"] == "shop-web"
+    )
+    web["spec"]["template"]["spec"]["securityContext"]["runAsUser"] = 0  # pod-level root
+    web["spec"]["template"]["spec"]["containers"][0]["securityContext"][
+        "readOnlyRootFilesystem"
+    ] = False
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump_all(docs))
+    report = run_mutation(
+        Inputs(manifests=[str(path)], no_config=True),
+        only=["run-as-user-root", "writable-root-filesystem"],
+    )
+    sites = {(r.operator, r.site): r.status for r in report.results}
+    assert sites[("run-as-user-root", 'Deployment/shop-web container "web"')] == ALREADY
+    # readOnlyRootFilesystem already false on web: writing false again is no mutant
+    assert ("writable-root-filesystem", 'Deployment/shop-web container "web"') not in sites
+    assert sites[("writable-root-filesystem", 'Deployment/shop-api container "api"')] == CAUGHT

@@ -285,6 +285,8 @@ def apply(site: Site, targets: list[Target]) -> Mutant | None:
         new_chart.data = copy.deepcopy(chart.data)
         if not op.fn(Mut(target=targets[0], variant=site.variant, chart=new_chart)):
             return None
+        if (new_chart.data, new_chart.has_values_schema) == (chart.data, chart.has_values_schema):
+            return None  # equivalent: Chart.yaml already was that way
         return Mutant(site, [(i, retarget(t, chart=new_chart)) for i, t in enumerate(targets)])
     assert site.target is not None
     t = targets[site.target]
@@ -304,6 +306,8 @@ def apply(site: Site, targets: list[Target]) -> Mutant | None:
     if not op.fn(m):
         return None
     kept = [o for o in m.target.objects if o is not m.obj or not m.deleted]
+    if not m.deleted and [o.data for o in kept] == [o.data for o in t.objects]:
+        return None  # an equivalent mutant: the artifact already was that way
     return Mutant(site, [(site.target, retarget(t, objects=kept))])
 
 

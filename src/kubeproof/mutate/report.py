@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from .runner import CAUGHT, MISSED, OTHER, MutantResult, Report
+from .runner import ALREADY, CAUGHT, MISSED, OTHER, MutantResult, Report
 
 
 def _operator_rows(report: Report) -> list[dict[str, Any]]:
@@ -25,6 +25,7 @@ def _operator_rows(report: Report) -> list[dict[str, Any]]:
                 "caught": sum(r.status == CAUGHT for r in mine),
                 "caught_by_another_rule": sum(r.status == OTHER for r in mine),
                 "missed": sum(r.status == MISSED for r in mine),
+                "already_broken": sum(r.status == ALREADY for r in mine),
                 "noise": sum(len(r.noise) for r in mine),
                 "status": _op_status(mine),
             }
@@ -75,6 +76,7 @@ def to_json(report: Report) -> dict[str, Any]:
             "caught": len(report.by_status(CAUGHT)),
             "caught_by_another_rule": len(report.by_status(OTHER)),
             "missed": len(report.by_status(MISSED)),
+            "already_broken": len(report.by_status(ALREADY)),
             "expected_rule_silent": len(report.partial),
             "noise": len(report.noise),
             "operators": len(report.operators),
@@ -144,6 +146,8 @@ def render_text(report: Report, out: IO[str]) -> None:
         if idle_rules:
             why = f" ({', '.join(idle_rules)} not in force here: {report.why_idle(idle_rules)})"
         w(f"MISSED  {r.name} at {r.site}{_prof(r)}: no rule noticed{why}\n")
+    for r in report.by_status(ALREADY):
+        w(f"BROKEN  {r.name} at {r.site}{_prof(r)}: {', '.join(r.expected)} already fails there\n")
     for r in report.by_status(OTHER):
         w(f"OTHER   {r.name} at {r.site}{_prof(r)}: caught only by {', '.join(r.other)}\n")
     for r in report.partial:
@@ -161,7 +165,8 @@ def render_text(report: Report, out: IO[str]) -> None:
     w(
         f"\n{total} mutant(s) from {len(report.operators) - na} operator(s) "
         f"({na} not applicable): {caught} caught ({_pct(caught, total)}), "
-        f"{other} caught by another rule, {missed} missed; {len(report.noise)} unrelated "
+        f"{other} caught by another rule, {missed} missed, "
+        f"{len(report.by_status(ALREADY))} already broken; {len(report.noise)} unrelated "
         f"finding(s); {report.seconds:.2f} s\n"
     )
 

@@ -14,10 +14,31 @@ from ..waivers import Waiver
 from .operators import Mutant, Operator, apply, catalogue, sites
 
 CAUGHT, OTHER, MISSED = "caught", "caught by another rule", "missed"
+ALREADY = "already broken"  # the good artifact already breaks the expected rule there
 
 
 def finding_key(f: Finding) -> tuple[Any, ...]:
     return (f.rule, f.kind, f.name, f.container, f.message)
+
+
+def _same_render(a: Target, b: Target) -> bool:
+    """The same objects (names drawn at random aside), the same chart and no render error."""
+    import json
+
+    def shape(t: Target) -> list[str]:
+        out = []
+        for o in t.objects:
+            text = json.dumps(o.data, sort_keys=True)
+            out.append(text.replace(o.name, "<name>") if o.name else text)
+        return sorted(out)
+
+    if a.render_error or b.render_error or (a.chart is None) != (b.chart is None):
+        return a.render_error == b.render_error and a.objects == b.objects
+    same_chart = a.chart is None or (
+        (a.chart.data, a.chart.has_values_schema, a.chart.values)
+        == (b.chart.data, b.chart.has_values_schema, b.chart.values)
+    )
+    return same_chart and shape(a) == shape(b)
 
 
 def anonymous_key(f: Finding) -> tuple[Any, ...]:
@@ -171,6 +192,31 @@ class Mutator:
         before = {key(f) for f in self.baseline(tuple(i for i, _ in pairs))}
         return [f for f in self.findings([t for _, t in pairs]) if key(f) not in before]
 
+    def broken_before(self, mutant: Mutant, expected: list[str]) -> bool:
+        """An expected rule already reports the mutated object (and container) in the good
+        artifacts: the mutant re-breaks what was broken, nothing new can fire."""
+        site = mutant.site
+        if site.target is not None and site.obj is not None:
+            obj = self.targets[site.target].objects[site.obj]
+            kind, name = obj.kind, obj.name
+        elif site.df is not None:
+            df = self.targets[0].dockerfiles[site.df]
+            kind, name = df.kind, df.name
+        else:
+            return False
+        container = None
+        if site.path:
+            from ..model import dig
+
+            found = dig(self.targets[site.target].objects[site.obj].data, site.path)
+            container = (found or {}).get("name") if isinstance(found, dict) else None
+        return any(
+            f.rule in expected
+            and (f.kind, f.name) == (kind, name)
+            and (container is None or f.container in (None, container))
+            for f in self.baseline(tuple(i for i, _ in mutant.targets))
+        )
+
     def already_there(self, f: Finding, pairs: list[tuple[int, Target]]) -> bool:
         """The rule already fired at this place on the good artifacts (another message)."""
         return place_key(f) in {place_key(b) for b in self.baseline(tuple(i for i, _ in pairs))}
@@ -196,6 +242,8 @@ class Mutator:
             status = CAUGHT
         elif blocking:
             status = OTHER
+        elif self.broken_before(mutant, expected):
+            status = ALREADY
         else:
             status = MISSED
         profiles = {t.profile for _, t in mutant.targets}
@@ -277,6 +325,8 @@ class Mutator:
                 for i, t in enumerate(self.targets)
                 if not site.op.profiles or t.profile in site.op.profiles
             ]
+            if all(_same_render(targets[i], self.targets[i]) for i in keep):
+                return None  # an equivalent mutant: the chart renders exactly as before
             mutant = Mutant(site, [(i, targets[i]) for i in keep])
             mutant.extra = render_findings(chart_dir, [targets[i] for i in keep])
             notes = [f"--set {s}" for s in m.sets] + [f"--set-string {s}" for s in m.set_strings]
