@@ -252,3 +252,12 @@ def test_equivalent_and_already_broken_mutants_are_not_missed(tmp_path):
     # readOnlyRootFilesystem already false on web: writing false again is no mutant
     assert ("writable-root-filesystem", 'Deployment/shop-web container "web"') not in sites
     assert sites[("writable-root-filesystem", 'Deployment/shop-api container "api"')] == CAUGHT
+
+
+def test_cli_lists_the_catalogue(capsys):
+    from kubeproof.mutate.operators import catalogue
+
+    assert main(["mutate", "--list", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["operator"] for r in rows} == set(catalogue())
+    assert all(r["rules"] and r["description"] for r in rows)

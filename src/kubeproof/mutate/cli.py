@@ -23,6 +23,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=[],
         help="only this operator (repeatable); default: the whole catalogue",
     )
+    p.add_argument(
+        "--list", action="store_true", help="print the catalogue (operators, rules, kinds) and exit"
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -31,6 +34,8 @@ def main(args: argparse.Namespace) -> int:
     from .report import write
     from .runner import run_mutation
 
+    if args.list:
+        return _list(args.format)
     try:
         report = run_mutation(inputs_from_args(args), only=args.operator or None)
     except KubeproofError as err:
@@ -43,3 +48,32 @@ def main(args: argparse.Namespace) -> int:
     for error in report.errors:
         print(f"kubeproof: {error}", file=sys.stderr)
     return report.exit_code
+
+
+def _list(fmt: str) -> int:
+    """The catalogue: each operator's scope, kinds, profiles, rules and what it does."""
+    import json
+
+    from .operators import catalogue
+
+    rows = [
+        {
+            "operator": op.name,
+            "scope": op.scope,
+            "kinds": list(op.kinds),
+            "profiles": list(op.profiles),
+            "rules": list(op.rules),
+            "also": list(op.also),
+            "description": op.description,
+        }
+        for op in catalogue().values()
+    ]
+    if fmt == "json":
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        where = r["scope"] + (f" ({', '.join(r['kinds'])})" if r["kinds"] else "")
+        if r["profiles"]:
+            where += f", profile {', '.join(r['profiles'])}"
+        print(f"{r['operator']:<34} {', '.join(r['rules'])}\n{'':<34} {where}: {r['description']}")
+    return 0
