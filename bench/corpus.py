@@ -99,6 +99,12 @@ stringData:
     return [deployment, service, configmap, secret_doc]
 
 
+def corpus(apps: int) -> str:
+    """The corpus of ``apps`` x 4 objects as one YAML stream (deterministic)."""
+    rnd = random.Random(20260208)
+    return "".join("---\n" + doc for i in range(apps) for doc in app(i, rnd))
+
+
 def main() -> int:
     usage = "usage: corpus.py OUT.yaml [APPS]  (APPS x 4 objects, default 2600)"
     if not 2 <= len(sys.argv) <= 3 or sys.argv[1].startswith("-"):
@@ -110,11 +116,8 @@ def main() -> int:
     except ValueError:
         print(f"corpus.py: APPS must be a number, not {sys.argv[2]!r}", file=sys.stderr)
         return 2
-    rnd = random.Random(20260208)
     with open(out, "w") as f:
-        for i in range(apps):
-            for doc in app(i, rnd):
-                f.write("---\n" + doc)
+        f.write(corpus(apps))
     print(f"{out}: {apps * 4} objects")
     return 0
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -114,9 +115,24 @@ def _base_objects() -> tuple[K8sObject, ...]:
     return tuple(load_manifests(text, str(BASE / "minikube.yaml")))
 
 
+@cache
+def _base_config() -> AppConfig:
+    return load_config(str(BASE / "kubeproof.yaml"))
+
+
+@cache
+def _production_patch() -> dict[str, Any]:
+    return yaml.safe_load((BASE / "production.yaml").read_text())
+
+
+@cache
+def _base_chart() -> Any:
+    return chart_info(str(BASE / "chart"))
+
+
 def build(case: dict[str, Any]) -> tuple[list[Target], list[Waiver]]:
     profile = case.get("profile", "minikube")
-    config: AppConfig | None = load_config(str(BASE / "kubeproof.yaml"))
+    config: AppConfig | None = copy.deepcopy(_base_config())
     if "config" in case and case["config"] is None:
         config = None
     elif config is not None:
@@ -127,7 +143,7 @@ def build(case: dict[str, Any]) -> tuple[list[Target], list[Waiver]]:
     for o in objects:
         o.data = copy.deepcopy(o.data)
     if profile == "production":
-        objects = patch_objects(objects, yaml.safe_load((BASE / "production.yaml").read_text()))
+        objects = patch_objects(objects, copy.deepcopy(_production_patch()))
     objects = patch_objects(objects, case)
     dockerfiles = []
     for comp in ("web", "api"):
@@ -138,7 +154,7 @@ def build(case: dict[str, Any]) -> tuple[list[Target], list[Waiver]]:
             dtext = dtext.replace(old, new)
         df = parse_dockerfile(dtext, str(path))
         dockerfiles.append(df)
-    chart = chart_info(str(BASE / "chart"))
+    chart = copy.deepcopy(_base_chart())
     for path, value in (case.get("chart") or {}).items():
         set_path(chart.data, path, value)
     for path, value in (case.get("values") or {}).items():
@@ -155,6 +171,14 @@ def build(case: dict[str, Any]) -> tuple[list[Target], list[Waiver]]:
     return [target], waivers
 
 
+_RESULTS: dict[str, Result] = {}
+
+
 def run_case(case: dict[str, Any]) -> Result:
-    targets, waivers = build(case)
-    return evaluate(list(rules()), targets, waivers)
+    """Every rule's Result on the base app patched by ``case``, evaluated once per session:
+    the rule fixture tests and the golden findings ask for the same cases."""
+    key = json.dumps(case, sort_keys=True, default=repr)
+    if key not in _RESULTS:
+        targets, waivers = build(case)
+        _RESULTS[key] = evaluate(list(rules()), targets, waivers)
+    return _RESULTS[key]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .rulefixtures import RULE_FIXTURES, cases, fixture_files, rules, run_case
+from tests.rules.rulefixtures import RULE_FIXTURES, cases, fixture_files, rules, run_case
 
 CASES = cases()
 
