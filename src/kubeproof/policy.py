@@ -180,6 +180,10 @@ def _type_params(rule: Rule, file: str, lines: Any) -> None:
     rule.typed_params = params.build(cls, rule.params, where("params"))
 
 
+#: rule files parsed once per (path, mtime, size): a pytest session runs check many times
+_PARSED: dict[tuple[str, int, int], Rule] = {}
+
+
 def load_rules(policies_dir: str) -> list[Rule]:
     from .load.files import read_input
     from .load.yamlsrc import load_yaml_mapping, plain
@@ -191,8 +195,13 @@ def load_rules(policies_dir: str) -> list[Rule]:
     for path in sorted(root.glob("*.yaml")):
         if path.name == "waivers.yaml":
             continue
-        data, lines = load_yaml_mapping(read_input(path, "rule file"), str(path))
-        rules.append(parse_rule(plain(data), str(path), lines))
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        rule = _PARSED.get(key)
+        if rule is None:
+            data, lines = load_yaml_mapping(read_input(path, "rule file"), str(path))
+            rule = _PARSED[key] = parse_rule(plain(data), str(path), lines)
+        rules.append(rule)
     if not rules:
         raise PolicyError(f"no rules in {policies_dir}")
     ids = [name for r in rules for name in (r.id, *r.aliases)]
