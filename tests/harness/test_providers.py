@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -252,3 +253,40 @@ def test_namespaces_are_labelled_with_run_host_and_pid():
     assert labels["app.kubernetes.io/managed-by"] == "kubeproof-tests"
     assert labels[namespaces.RUN_LABEL] == "abc123"
     assert labels[namespaces.PID_LABEL].isdigit()
+
+
+DOCKER = """case "$1 $2" in
+  "image inspect") echo sha256:new ;;
+  "save "*) echo "archive of $2" ;;
+esac"""
+
+
+def ours_with_fake_containerd(tmp_path: Path, fake_tools, loaded_config: str) -> providers.Provider:
+    """Our provider on fake docker/ctr; containerd holds app:1 with config ``loaded_config``."""
+    (tmp_path / "containerd.sock").write_text("")
+    env = tmp_path / "paths.env"
+    env.write_text(f"KUBEPROOF_CLUSTER_CONTAINERD_SOCKET={tmp_path}/containerd.sock\n")
+    fake_tools.add("docker", DOCKER)
+    manifest = json.dumps({"config": {"digest": loaded_config}})
+    fake_tools.add(
+        "ctr",
+        f"""case "$5 $6" in
+  "images ls") printf 'REF TYPE DIGEST\\ndocker.io/library/app:1 x sha256:m\\n' ;;
+  "content get") echo '{manifest}' ;;
+  "images import") cat >"{tmp_path}/imported" ;;
+esac""",
+    )
+    return providers.create("kubeproof", Options(cluster_env=env))
+
+
+def test_ours_skips_an_import_containerd_already_has(tmp_path, fake_tools):
+    ours = ours_with_fake_containerd(tmp_path, fake_tools, loaded_config="sha256:new")
+    ours.load_image("app:1")
+    assert not (tmp_path / "imported").exists()
+    assert not any("images import" in c for c in fake_tools.calls), fake_tools.calls
+
+
+def test_ours_imports_a_changed_image(tmp_path, fake_tools):
+    ours = ours_with_fake_containerd(tmp_path, fake_tools, loaded_config="sha256:old")
+    ours.load_image("app:1")
+    assert (tmp_path / "imported").read_text() == "archive of app:1\n"

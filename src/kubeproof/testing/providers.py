@@ -404,11 +404,30 @@ class Kubeproof(Provider):
         return None
 
     def load_image(self, image_ref: str) -> None:
+        """``docker save | ctr images import``, skipped when containerd already has this
+        exact image under that name (same config digest as Docker's image id)."""
         socket = self.target().containerd_socket
         if socket is None or not socket.exists():
             raise ClusterError(f"containerd socket {socket} missing: is the cluster up?")
+        docker_id = runner.run(["docker", "image", "inspect", "-f", "{{.Id}}", image_ref])
+        if self.loaded_id(image_ref) == docker_id.stdout.strip():
+            return
         argv = runner.ctr_argv("images", "import", "-", to=self.target())
         _docker_save_into(image_ref, argv, f"ctr images import {image_ref}")
+
+    def loaded_id(self, image_ref: str) -> str | None:
+        """The image id (config digest) containerd holds under ``image_ref``'s name, if any."""
+        to = self.target()
+        listing = runner.ctr("images", "ls", f"name=={containerd_ref(image_ref)}", check=False,
+                             timeout=30, to=to)  # fmt: skip
+        rows = listing.stdout.splitlines()[1:]
+        if listing.returncode != 0 or not rows or len(rows[0].split()) < 3:
+            return None
+        manifest = runner.ctr("content", "get", rows[0].split()[2], check=False, timeout=30, to=to)
+        try:
+            return str(json.loads(manifest.stdout)["config"]["digest"])
+        except (ValueError, KeyError, TypeError):
+            return None
 
     def remove_image(self, image_ref: str) -> None:
         runner.ctr("images", "rm", containerd_ref(image_ref), to=self.target())
