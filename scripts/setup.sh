@@ -26,9 +26,11 @@ if ! $static_only; then
   step "docker daemon"
   bash scripts/docker-up.sh
   # The Kubernetes build is the slow part of a cold setup: run it beside the rest.
-  mkdir -p /var/log/kubeproof-cluster
-  step "kubernetes binaries (background; log: /var/log/kubeproof-cluster/build.log)"
-  bash scripts/cluster/cluster.sh build --no-images >/var/log/kubeproof-cluster/build.log 2>&1 &
+  # shellcheck source=scripts/cluster/paths.env
+  . scripts/cluster/paths.env  # the cluster's directories, defined once
+  mkdir -p "$KUBEPROOF_CLUSTER_LOGS"
+  step "kubernetes binaries (background; log: $KUBEPROOF_CLUSTER_LOGS/build.log)"
+  bash scripts/cluster/cluster.sh build --no-images >"$KUBEPROOF_CLUSTER_LOGS/build.log" 2>&1 &
   kube_build=$!
 fi
 
@@ -54,7 +56,7 @@ if ! $static_only; then
   step "base images and app images"
   bash scripts/images/build.sh
   step "kubernetes cluster (waiting for the binaries)"
-  wait "$kube_build" || { tail -n 50 /var/log/kubeproof-cluster/build.log >&2; exit 1; }
+  wait "$kube_build" || { tail -n 50 "$KUBEPROOF_CLUSTER_LOGS/build.log" >&2; exit 1; }
   bash scripts/cluster/cluster.sh up
 fi
 
