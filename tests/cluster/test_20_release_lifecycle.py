@@ -37,7 +37,7 @@ DEPLOYMENT = BACKEND["deployment"]
 #: What a crashing container prints before it exits (its last log line).
 CRASH_LINE = "kubeproof: exiting at start on purpose"
 #: helm's own bound on a failing upgrade; the watcher catches it sooner.
-HELM_TIMEOUT = "45s"
+HELM_TIMEOUT = "30s"
 #: the watcher's bound on seeing a broken rollout (independent of helm's).
 DETECT_WITHIN = 120
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from ..config import AppConfig, load_config
 from ..errors import KubeproofError
+from .namespaces import pid_alive
 
 if TYPE_CHECKING:  # docker is imported lazily: the static tiers must not need it
     import docker
@@ -428,16 +429,6 @@ def listening_ports(proc_net_tcp: str) -> set[int]:
 # ---- cleanup ---------------------------------------------------------------
 
 
-def _pid_alive(pid: str) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep(
     dc: docker.DockerClient, run_id: str | None = None, *, stale_only: bool = False
 ) -> list[str]:
@@ -459,7 +450,7 @@ def sweep(
         labels = labels or {}
         if not stale_only:
             return True
-        return labels.get(HOST_LABEL) == here and not _pid_alive(labels.get(PID_LABEL, ""))
+        return labels.get(HOST_LABEL) == here and not pid_alive(labels.get(PID_LABEL, ""))
 
     for c in dc.containers.list(all=True, filters={"label": selector}):
         if wanted(c.labels):

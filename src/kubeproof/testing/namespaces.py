@@ -90,7 +90,8 @@ def _delete_pending() -> None:
 atexit.register(_delete_pending)
 
 
-def _pid_alive(pid: str) -> bool:
+def pid_alive(pid: str) -> bool:
+    """Whether a process with this id (text, as a label holds it) runs on this host."""
     try:
         os.kill(int(pid), 0)
     except (ValueError, ProcessLookupError):
@@ -110,7 +111,7 @@ def sweep_stale() -> list[str]:
     stale = [
         ns["metadata"]["name"]
         for ns in json.loads(found.stdout)["items"]
-        if not _pid_alive(ns["metadata"]["labels"].get(PID_LABEL, ""))
+        if not pid_alive(ns["metadata"]["labels"].get(PID_LABEL, ""))
         and ns.get("status", {}).get("phase") != "Terminating"
     ]
     delete(stale)
