@@ -33,6 +33,7 @@ class Venv:
     root: Path
     dist: Path  # the sdist and wheel python -m build made
     core: dict[str, str]  # what installing the wheel alone brought: name -> version
+    core_check: subprocess.CompletedProcess[str] | None = None  # kubeproof check, core only
 
     @property
     def bin(self) -> Path:
@@ -104,6 +105,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Venv:
     before = env.packages()
     env.pip("install", "-q", env.wheel, cwd=base)
     env.core = {k: v for k, v in env.packages().items() if k not in before}
+    (base / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    env.core_check = env.run(
+        env.bin / "kubeproof", "check", "--manifests", "cm.yaml", "--format", "json", cwd=base
+    )
     env.pip("install", "-q", f"{env.wheel}[test]", cwd=base)
     return env
 

@@ -41,6 +41,9 @@ def test_installing_the_wheel_alone_brings_the_core_set_only(installed):
     assert not EXTRAS_ONLY & set(installed.core), sorted(EXTRAS_ONLY & set(installed.core))
     proc = installed.run(installed.python, "-m", "pip", "check", cwd=installed.root)
     assert proc.returncode == 0, proc.stdout
+    # and the CLI runs on that set alone (before [test] brought pytest)
+    assert installed.core_check.returncode == 0, installed.core_check.stderr
+    assert json.loads(installed.core_check.stdout)["checked"]["objects"] == 1
 
 
 def test_the_built_in_rules_come_from_the_installed_wheel(installed, workdir):
