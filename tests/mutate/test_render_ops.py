@@ -62,13 +62,17 @@ def test_a_render_scope_mutant_notes_its_chart_file_change_and_sets():
     finally:
         os.chdir(cwd)
     by_op = {r.operator: r for r in report.results}
+    sites = sorted(r.site for r in report.results if r.operator == "values-pull-policy-always")
+    assert sites == [  # one mutant, one render, per value
+        "HelmChart/todo-chatbot values backend.image.pullPolicy",
+        "HelmChart/todo-chatbot values frontend.image.pullPolicy",
+    ]
     assert all(r.status == CAUGHT for r in report.results), [
         (r.name, r.status) for r in report.results
     ]
     assert "+tests/" in by_op["helmignore-hides-tests"].mutant.note
-    assert (
-        "--set frontend.image.pullPolicy=Always" in by_op["values-pull-policy-always"].mutant.note
-    )
+    pull = by_op["values-pull-policy-always"].mutant.note
+    assert pull.startswith("--set ") and "image.pullPolicy=Always" in pull
     assert by_op["values-replicas-zero"].fired == ["chart-render"]  # values.schema.json said no
 
 

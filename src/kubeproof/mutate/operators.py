@@ -50,9 +50,9 @@ class Operator:
     # the severity its rules report this defect at, when below the rules' own (a named
     # non-root USER is a warning of dockerfile-user-nonroot); None: the rules' severity
     severity: str | None = None
-    # object scope: the parts of an object it mutates one at a time (its variant), e.g.
-    # every key of a Secret
-    parts: Callable[[K8sObject], list[Any]] | None = None
+    # the parts it mutates one at a time (each a variant): of an object (object scope,
+    # e.g. every key of a Secret) or of the chart (render scope, e.g. values keys)
+    parts: Callable[[Any], list[Any]] | None = None
 
     def fits(self, obj: K8sObject) -> bool:
         if self.kinds and obj.kind not in self.kinds:
@@ -76,7 +76,7 @@ def operator(
     profiles: Iterable[str] = (),
     variants: Iterable[Any] = (None,),
     severity: str | None = None,
-    parts: Callable[[K8sObject], list[Any]] | None = None,
+    parts: Callable[[Any], list[Any]] | None = None,
 ) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
     """Register ``fn`` as the operator ``name`` (its docstring's first line describes it)."""
     if scope not in SCOPES:
@@ -189,8 +189,13 @@ def sites(op: Operator, targets: list[Target]) -> Iterator[Site]:
                 continue
             if op.scope == "render":
                 profiles = {t.profile for t in targets}
-                if first.chart is not None and (not op.profiles or profiles & set(op.profiles)):
+                if first.chart is None or (op.profiles and not profiles & set(op.profiles)):
+                    continue
+                if op.parts is None:
                     yield Site(op, variant, f"{first.chart.ref} files", None)
+                    continue
+                for part in op.parts(first.chart):  # values.yaml keys
+                    yield Site(op, part, f"{first.chart.ref} values {'.'.join(part)}", None)
                 continue
             if op.scope == "chart":
                 if first.chart is not None:

@@ -63,12 +63,26 @@ def _leaves(values: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str
         yield path, values
 
 
-def _set_every(m: Mut, key: re.Pattern[str], value: str, *, string: bool = False) -> bool:
-    """A --set of ``value`` for every values.yaml leaf whose last key matches ``key``."""
-    paths = [".".join(p) for p, _ in _leaves(m.values) if p and key.fullmatch(p[-1])]
-    for p in paths:
-        (m.set_strings if string else m.sets).append(f"{p}={value}")
-    return bool(paths)
+def values_keys(pattern: str, types: tuple[type, ...] = (str, int)):
+    """Parts for a values operator: the path of every values.yaml leaf whose last key
+    matches ``pattern`` and whose value has one of ``types`` (one mutant, one render,
+    per value; lists such as imagePullSecrets and flags such as
+    automountServiceAccountToken are not what the operator means)."""
+    key = re.compile(pattern)
+
+    def parts(chart: Any) -> list[tuple[str, ...]]:
+        return [
+            p
+            for p, v in _leaves(chart.values)
+            if p and key.fullmatch(p[-1]) and isinstance(v, types) and not isinstance(v, bool)
+        ]
+
+    return parts
+
+
+def _set(m: Mut, value: str, *, string: bool = False) -> bool:
+    (m.set_strings if string else m.sets).append(f"{'.'.join(m.variant)}={value}")
+    return True
 
 
 @operator(
@@ -76,10 +90,11 @@ def _set_every(m: Mut, key: re.Pattern[str], value: str, *, string: bool = False
     rules=["image-pull-policy", CHART_RENDER],
     scope="render",
     profiles=["minikube"],
+    parts=values_keys(r"(?i).*pullPolicy", (str,)),
 )
 def values_pull_policy_always(m: Mut) -> bool:
-    """Set every `*pullPolicy` value to Always."""
-    return _set_every(m, re.compile(r"(?i).*pullPolicy"), "Always")
+    """Set a `*pullPolicy` value to Always (each in turn)."""
+    return _set(m, "Always")
 
 
 @operator(
@@ -87,16 +102,22 @@ def values_pull_policy_always(m: Mut) -> bool:
     rules=["image-tag-pinned", CHART_RENDER],
     scope="render",
     profiles=["production"],
+    parts=values_keys(r"(?i)(image)?tag"),
 )
 def values_image_tag_latest(m: Mut) -> bool:
-    """Set every image `tag` value to latest."""
-    return _set_every(m, re.compile(r"(?i)(image)?tag"), "latest", string=True)
+    """Set an image `tag` value to latest (each in turn)."""
+    return _set(m, "latest", string=True)
 
 
-@operator("values-replicas-zero", rules=["replicas-min", CHART_RENDER], scope="render")
+@operator(
+    "values-replicas-zero",
+    rules=["replicas-min", CHART_RENDER],
+    scope="render",
+    parts=values_keys(r"(?i)replica(s|Count)", (int,)),
+)
 def values_replicas_zero(m: Mut) -> bool:
-    """Set every `replicaCount`/`replicas` value to 0."""
-    return _set_every(m, re.compile(r"(?i)replica(s|Count)"), "0")
+    """Set a `replicaCount`/`replicas` value to 0 (each in turn)."""
+    return _set(m, "0")
 
 
 @operator(
@@ -104,10 +125,11 @@ def values_replicas_zero(m: Mut) -> bool:
     rules=["run-as-user-numeric", CHART_RENDER],
     also=["image-user-matches-pod"],
     scope="render",
+    parts=values_keys(r"runAsUser", (int,)),
 )
 def values_run_as_user_root(m: Mut) -> bool:
-    """Set every `runAsUser` value to 0."""
-    return _set_every(m, re.compile(r"runAsUser"), "0")
+    """Set a `runAsUser` value to 0 (each in turn)."""
+    return _set(m, "0")
 
 
 @operator(
@@ -115,10 +137,14 @@ def values_run_as_user_root(m: Mut) -> bool:
     rules=["probe-health-path", "healthcheck-matches-probe", CHART_RENDER],
     also=["test-pod-reaches-services"],
     scope="render",
+    parts=values_keys(r"(?i)(health|probe|liveness|readiness)Path", (str,)),
 )
 def values_health_path_changed(m: Mut) -> bool:
-    """Point every health/probe path value elsewhere."""
-    return _set_every(m, re.compile(r"(?i)(health|probe|liveness|readiness)Path"), "/mutated")
+    """Point a health/probe path value elsewhere (each in turn)."""
+    return _set(m, "/mutated")
+
+
+_SECRET_KEY = r"(?i)(?!.*(existing|name))(.*(password|secret|token|api_?key|apikey).*)"
 
 
 @operator(
@@ -126,27 +152,21 @@ def values_health_path_changed(m: Mut) -> bool:
     rules=["values-no-secrets"],
     also=["secret-looks-real", CHART_RENDER],
     scope="render",
+    parts=values_keys(_SECRET_KEY, (str,)),
 )
 def values_secret_real(m: Mut) -> bool:
-    """Commit a real-looking API key in values.yaml for every secret-named string value."""
+    """Commit a real-looking API key in values.yaml for a secret-named value (each in turn)."""
     from ..load.yamlsrc import load_yaml_mapping
 
     path = Path(m.chart_dir, "values.yaml")
-    if not path.exists():
-        return False
     text = path.read_text()
     _, line_of = load_yaml_mapping(text, str(path))
-    key = re.compile(r"(?i).*(password|secret|token|api_?key|apikey).*")
     lines = text.splitlines(keepends=True)
-    changed = False
-    for p, v in _leaves(m.values):
-        if not p or not key.fullmatch(p[-1]) or not isinstance(v, str):
-            continue
-        if "existing" in p[-1].lower() or "name" in p[-1].lower():
-            continue  # the name of a Secret, not a secret
-        n = line_of(p) - 1
-        new = re.sub(rf"^(\s*{re.escape(p[-1])}\s*:\s*).*$", rf'\g<1>"{FAKE_API_KEY}"', lines[n])
-        changed |= new != lines[n]
-        lines[n] = new
+    n = line_of(m.variant) - 1
+    key = re.escape(m.variant[-1])
+    new = re.sub(rf"^(\s*{key}\s*:\s*).*$", rf'\g<1>"{FAKE_API_KEY}"', lines[n])
+    if new == lines[n]:
+        return False
+    lines[n] = new
     path.write_text("".join(lines))
-    return changed
+    return True
