@@ -1,19 +1,28 @@
-"""Static-tier benchmarks, in one run on this machine; writes a Markdown table.
+"""Static-tier benchmarks, side by side in one run on this machine; writes a Markdown report.
 
     .venv/bin/python bench/static.py [--apps 2600] [--repeat 5] [--out bench/static.md]
+                                     [--skip-tier] [--append]
 
-Measures: the whole static tier (pytest -m static); rendering through the helm
-CLI vs in-process (helm-python-sdk); `kubeproof check` on the repository chart
-(the pre-commit path); rule throughput on a generated corpus (bench/corpus.py)
-beside kube-score, conftest (bench/static_rego), kubeconform and checkov, taken
-from ${KUBEPROOF_CACHE:-/var/cache/kubeproof}/bench-tools. Missing tools are
-reported as missing. No thresholds: numbers only.
+Measures, each with the machine's load (``uptime``) when it ran:
+- the static tier (``pytest -m static``), all of it and the files that made it up when
+  issue 12 started (tests/static/ then, moved by what they test since);
+- ``kubeproof check`` on the repository chart (the pre-commit path), and a profile of it;
+- on the generated corpus (bench/corpus.py, APPS x 4 objects): kubeproof with the generic
+  rules and strict schemas beside kube-score; kubeproof's schema validation alone beside
+  kubeconform with standalone strict 1.34 schemas generated offline from the ones
+  kubeproof uses, on the corpus with schema defects (--schema-defects), reading both
+  outputs to check each reports exactly the planted defects.
+kube-score and kubeconform come from ${KUBEPROOF_BENCH_TOOLS:-/var/cache/kubeproof/bench}
+(``go install`` them there, see bench/static.md); a missing tool is reported as missing.
+No thresholds: numbers and ratios only.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -23,71 +32,206 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TOOLS = Path(os.environ.get("KUBEPROOF_CACHE", "/var/cache/kubeproof")) / "bench-tools"
+TOOLS = Path(os.environ.get("KUBEPROOF_BENCH_TOOLS", "/var/cache/kubeproof/bench"))
 PY = sys.executable
 KP = str(Path(PY).parent / "kubeproof")
+#: the static test files when issue 12 started (tests/static/*), where they are now
+START_SET = [
+    "tests/chart/test_chart_render.py",
+    "tests/chart/test_render.py",
+    "tests/chart/test_chart.kubeproof.yaml",
+    "tests/engine/test_cli.py",
+    "tests/engine/test_loaders.py",
+    "tests/engine/test_waivers.py",
+    "tests/rules/test_rule_fixtures.py",
+    "tests/golden/test_golden.py",
+]
+sys.path.insert(0, str(ROOT / "bench"))
+import corpus as corpus_gen  # noqa: E402
 
 
-def wall(cmd: list[str], repeat: int = 1, **kw) -> tuple[float, int]:
-    """Median wall seconds of ``cmd`` and its last exit code."""
-    times, code = [], 0
+def load() -> str:
+    """The 1-minute load average now, as uptime prints it."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def run(cmd: list[str], **kw) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, **kw)
+
+
+def wall(cmd: list[str], repeat: int = 1, **kw) -> tuple[float, subprocess.CompletedProcess]:
+    """Median wall seconds of ``cmd`` over ``repeat`` runs, and the last run's result."""
+    times, proc = [], None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, **kw)
+        proc = run(cmd, **kw)
         times.append(time.perf_counter() - t0)
-        code = proc.returncode
-    return statistics.median(times), code
+    return statistics.median(times), proc
 
 
 def tool(name: str) -> str | None:
     path = TOOLS / name
-    if path.exists():
-        return str(path)
-    return shutil.which(name)
+    return str(path) if path.exists() else shutil.which(name)
 
 
-def in_process_render(repeat: int) -> tuple[float, float]:
-    """(first render incl. library load, median warm render) in a fresh interpreter."""
-    code = f"""
-import time, sys
-sys.path.insert(0, {str(ROOT / "src")!r})
-t0 = time.perf_counter()
-from kubeproof.load.chart import render_inprocess
-render_inprocess('charts/todo-chatbot', ['charts/todo-chatbot/ci/minikube-values.yaml'], 'todo')
-first = time.perf_counter() - t0
-ts = []
-for _ in range({repeat * 4}):
-    t0 = time.perf_counter()
-    render_inprocess('charts/todo-chatbot', ['charts/todo-chatbot/ci/minikube-values.yaml'], 'todo')
-    ts.append(time.perf_counter() - t0)
-ts.sort()
-print(first, ts[len(ts) // 2])
-"""
-    out = subprocess.run([PY, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    first, warm = map(float, out.stdout.split())
-    return first, warm
+def standalone_schemas(dest: Path) -> Path:
+    """kubeproof's strict 1.34 schemas (kubernetes-validate's), each made standalone for
+    kubeconform: the definitions it reaches copied in as ``$defs``, refs made local."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from kubeproof.checks.kube_schema import _schema_dir
+
+    src = _schema_dir("1.34", True)
+    defs = json.loads((src / "_definitions.json").read_text())["$defs"]
+    ref = re.compile(r'"\$ref": "[^"#]*#/\$defs/([^"]+)"')
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.glob("*.json")):
+        if path.name.startswith("_"):
+            continue
+        text = path.read_text()
+        reached, todo = {}, ref.findall(text)
+        while todo:
+            name = todo.pop()
+            if name not in reached:
+                reached[name] = defs[name]
+                todo += ref.findall(json.dumps(defs[name]))
+        schema = json.loads(ref.sub(r'"$ref": "#/$defs/\1"', text))
+        schema["$defs"] = json.loads(ref.sub(r'"$ref": "#/$defs/\1"', json.dumps(reached)))
+        (dest / path.name).write_text(json.dumps(schema))
+    return dest
 
 
-def eval_split(corpus: str, policies: str) -> tuple[float, float, int]:
-    """(load seconds, evaluate seconds, findings) for kubeproof in-process on the corpus."""
-    code = f"""
-import time, sys
-sys.path.insert(0, {str(ROOT / "src")!r})
-from kubeproof.load.yamlsrc import load_manifests
-from kubeproof.engine import evaluate
-from kubeproof.model import Target
-from kubeproof.policy import load_rules
-rules = load_rules({policies!r})
-t0 = time.perf_counter()
-objs = load_manifests(open({corpus!r}).read(), {corpus!r})
-t1 = time.perf_counter()
-res = evaluate(rules, [Target(objects=objs)])
-t2 = time.perf_counter()
-print(t1 - t0, t2 - t1, len(res.findings))
-"""
-    out = subprocess.run([PY, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    a, b, n = out.stdout.split()
-    return float(a), float(b), int(n)
+def static_tier(rows: list, repeat: int) -> None:
+    for label, args in (
+        ("static tier, all of it: `pytest -m static`", []),
+        ("static tier, the files of issue 12's start", START_SET),
+    ):
+        cmd = [PY, "-m", "pytest", "-q", "-m", "static", "-p", "no:cacheprovider", *args]
+        before = load()
+        t, proc = wall(cmd, repeat)
+        summary = (proc.stdout.strip().splitlines() or ["?"])[-1]
+        rows.append((label, f"{t:.2f} s", f"{summary}; exit {proc.returncode}", before))
+
+
+def check_on_chart(rows: list, repeat: int, profile_out: list[str]) -> None:
+    before = load()
+    t, proc = wall([KP, "check", "--format", "json"], repeat)
+    doc = json.loads(proc.stdout) if proc.stdout.startswith("{") else {}
+    checked = doc.get("checked", {})
+    note = f"exit {proc.returncode}, {checked.get('objects')} objects, {checked.get('rules')} rules"
+    label = "`kubeproof check` on our chart (2 profiles, all rules)"
+    rows.append((label, f"{t:.3f} s", note, before))
+    t, _ = wall([KP, "check", "--renderer", "cli", "--format", "json"], repeat)
+    label = "same with `--renderer cli` (a helm process per profile)"
+    rows.append((label, f"{t:.3f} s", "", load()))
+    t, _ = wall([PY, "-c", "pass"], repeat)
+    rows.append(("the interpreter alone (`python -c pass`)", f"{t:.3f} s", "", load()))
+    imports = run([PY, "-X", "importtime", "-m", "kubeproof", "check", "--format", "json"]).stderr
+    top = []
+    for line in imports.splitlines():
+        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
+        if m and not m.group(2).startswith(" "):
+            top.append((int(m.group(1)), m.group(2)))
+    profile_out.append("Top-level imports of `kubeproof check` (`-X importtime`, cumulative):")
+    profile_out.append("")
+    profile_out += [f"- {name}: {us / 1000:.1f} ms" for us, name in sorted(top, reverse=True)[:8]]
+    code = (
+        "import cProfile, pstats, io, sys; from kubeproof.cli import main; "
+        "p = cProfile.Profile(); p.enable(); main(['check', '--format', 'json', "
+        "'--output', '/dev/null']); p.disable(); s = io.StringIO(); "
+        "pstats.Stats(p, stream=s).sort_stats('cumulative').print_stats(40); print(s.getvalue())"
+    )
+    stats = run([PY, "-c", code]).stdout
+    wanted = ("api.py", "engine.py", "chart.py", "policy.py", "config.py", "report", "_native")
+    picked = [ln.strip() for ln in stats.splitlines() if any(w in ln for w in wanted)][:14]
+    profile_out += ["", "cProfile of `kubeproof check` (cumulative seconds, in-process):", ""]
+    profile_out += ["    " + ln for ln in picked]
+
+
+def corpora(rows: list, apps: int, tmp: Path) -> list[str]:
+    notes: list[str] = []
+    n = apps * 4
+    plain = tmp / "corpus.yaml"
+    plain.write_text(corpus_gen.corpus(apps))
+    out = tmp / "kubeproof.json"
+    cmd = [KP, "check", "--manifests", str(plain), "--no-config", "--format", "json"]
+    before = load()
+    t_kp, proc = wall([*cmd, "--output", str(out)])
+    doc = json.loads(out.read_text())
+    notes.append(
+        f"kubeproof on the corpus: exit {proc.returncode}, checked {doc['checked']['objects']} "
+        f"objects with {doc['checked']['rules']} rules, {len(doc['findings'])} findings"
+    )
+    ks = tool("kube-score")
+    t_ks = None
+    if ks:
+        t_ks, proc = wall([ks, "score", str(plain), "--output-format", "ci"])
+        objects = {m.group(1) for m in re.finditer(r"^\[\w+\] (\S+ \S+)", proc.stdout, re.M)}
+        notes.append(
+            f"kube-score on the corpus: exit {proc.returncode}, "
+            f"{len(proc.stdout.splitlines())} result lines about {len(objects)} objects"
+        )
+    ratio = f", {t_kp / t_ks:.3f}x kube-score's time" if t_ks else ", kube-score missing"
+    rows.append(
+        (
+            f"corpus {n} objects: kubeproof (CLI, generic rules + strict schemas)",
+            f"{t_kp:.2f} s",
+            f"{n / t_kp:.0f} objects/s{ratio}",
+            before,
+        )
+    )
+    if t_ks:
+        rows.append((f"corpus {n} objects: kube-score score", f"{t_ks:.2f} s", "1.000x", load()))
+
+    defects = tmp / "defects.yaml"
+    defects.write_text(corpus_gen.corpus(apps, schema_defects=True))
+    planted = {d[:2] for i in range(apps) if (d := corpus_gen.schema_defect(i))}
+    only = tmp / "schema-only"
+    only.mkdir()
+    shutil.copy(ROOT / "policies" / "kubernetes-schema.yaml", only)
+    out = tmp / "kubeproof-schema.json"
+    cmd = [KP, "check", "--manifests", str(defects), "--no-config", "--policies", str(only)]
+    before = load()
+    t_kps, proc = wall([*cmd, "--format", "json", "--output", str(out)])
+    found = {(f["kind"], f["name"]) for f in json.loads(out.read_text())["findings"]}
+    notes.append(
+        f"kubeproof schema rule alone on the corpus with defects: exit {proc.returncode}, "
+        f"{len(found)} objects reported, planted {len(planted)}, "
+        f"{'exactly the planted ones' if found == planted else 'NOT the planted ones'}"
+    )
+    kc = tool("kubeconform")
+    t_kc = None
+    if kc:
+        schemas = standalone_schemas(tmp / "schemas")
+        loc = f"{schemas}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json"
+        kcmd = [kc, "-strict", "-schema-location", loc, "-output", "json", "-summary"]
+        t_kc, proc = wall([*kcmd, str(defects)])
+        report = json.loads(proc.stdout)
+        bad = {(r["kind"], r["name"]) for r in report["resources"] if r["status"] != "statusValid"}
+        statuses = {r["status"] for r in report["resources"]}
+        notes.append(
+            f"kubeconform on the corpus with defects: exit {proc.returncode}, summary "
+            f"{report.get('summary')}, {len(bad)} objects reported ({sorted(statuses)}), "
+            f"{'exactly the planted ones' if bad == planted else 'NOT the planted ones'}"
+        )
+    ratio = f", {t_kps / t_kc:.2f}x kubeconform's time" if t_kc else ", kubeconform missing"
+    rows.append(
+        (
+            f"corpus {n} objects with {len(planted)} schema defects: kubeproof, schema rule alone",
+            f"{t_kps:.2f} s",
+            f"{n / t_kps:.0f} objects/s{ratio}",
+            before,
+        )
+    )
+    if t_kc:
+        rows.append(
+            (
+                f"corpus {n} objects with {len(planted)} schema defects: kubeconform -strict",
+                f"{t_kc:.2f} s",
+                f"{n / t_kc:.0f} objects/s, 1.00x",
+                load(),
+            )
+        )
+    return notes
 
 
 def main() -> int:
@@ -96,187 +240,40 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--out", default=str(ROOT / "bench" / "static.md"))
     ap.add_argument("--skip-tier", action="store_true")
+    ap.add_argument("--append", action="store_true", help="add this run below the file's text")
     args = ap.parse_args()
-    rows: list[tuple[str, str, str]] = []
-    env_note = f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start"
-
+    rows: list[tuple[str, str, str, str]] = []
+    profile: list[str] = []
+    started = time.strftime("%Y-%m-%d %H:%M %Z")
+    uptime = run(["uptime"]).stdout.strip()
+    commit = run(["git", "rev-parse", "--short", "HEAD"]).stdout.strip()
     if not args.skip_tier:
-        t, code = wall([PY, "-m", "pytest", "-m", "static", "-q", "-p", "no:cacheprovider"])
-        rows.append(("static tier: `pytest -m static`", f"{t:.2f} s", f"exit {code}"))
-
-    helm = shutil.which("helm")
-    if helm:
-        t, _ = wall(
-            [
-                helm,
-                "template",
-                "todo",
-                "charts/todo-chatbot",
-                "-f",
-                "charts/todo-chatbot/ci/minikube-values.yaml",
-            ],
-            args.repeat,
-        )
-        first, warm = in_process_render(args.repeat)
-        rows.append(
-            (
-                "render, helm CLI (`helm template`, one profile)",
-                f"{t * 1000:.0f} ms",
-                "process per render",
-            )
-        )
-        rows.append(
-            (
-                "render, in-process first call (incl. loading libhelm)",
-                f"{first * 1000:.0f} ms",
-                f"{t / first:.1f}x faster than the CLI",
-            )
-        )
-        rows.append(
-            (
-                "render, in-process warm",
-                f"{warm * 1000:.1f} ms",
-                f"{t / warm:.0f}x faster than the CLI",
-            )
-        )
-
-    t, code = wall([KP, "check"], args.repeat)
-    rows.append(
-        (
-            "`kubeproof check` on the chart (2 profiles, all rules, schemas, 2 Dockerfiles)",
-            f"{t:.2f} s",
-            f"exit {code}",
-        )
-    )
-    t_cli, _ = wall([KP, "check", "--renderer", "cli"], args.repeat)
-    rows.append(("same with `--renderer cli`", f"{t_cli:.2f} s", ""))
-
+        static_tier(rows, max(1, args.repeat // 2))
+    check_on_chart(rows, args.repeat, profile)
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = str(Path(tmp) / "corpus.yaml")
-        subprocess.run(
-            [PY, str(ROOT / "bench" / "corpus.py"), corpus, str(args.apps)],
-            check=True,
-            capture_output=True,
-        )
-        n = args.apps * 4
-        no_schema = Path(tmp) / "policies"
-        shutil.copytree(ROOT / "policies", no_schema)
-        (no_schema / "kubernetes-schema.yaml").unlink()
-        load_s, eval_s, found = eval_split(corpus, str(no_schema))
-        rows.append(
-            (
-                f"kubeproof: YAML load with line numbers, {n} objects",
-                f"{load_s:.2f} s",
-                f"{n / load_s:.0f} objects/s",
-            )
-        )
-        rows.append(
-            (
-                "kubeproof: evaluate generic rules (no schema rule)",
-                f"{eval_s:.2f} s",
-                f"{n / eval_s:.0f} objects/s, {found} findings",
-            )
-        )
-        corpus_rate: dict[str, float] = {}
-        check = [KP, "check", "--manifests", corpus, "--no-config", "--format", "json"]
-        check += ["--output", os.devnull]
-        for label, extra in (
-            ("kubeproof (CLI, generic rules, no schemas)", ["--policies", str(no_schema)]),
-            ("kubeproof (CLI, generic rules + strict schemas)", []),
-        ):
-            corpus_rate[label], code = wall([*check, *extra])
-        ks = tool("kube-score")
-        if ks:
-            t, _ = wall([ks, "score", corpus, "--output-format", "ci"])
-            corpus_rate["kube-score score"] = t
-        cf = tool("conftest")
-        if cf:
-            t, _ = wall(
-                [
-                    cf,
-                    "test",
-                    corpus,
-                    "-p",
-                    str(ROOT / "bench" / "static_rego"),
-                    "--no-color",
-                    "-o",
-                    "json",
-                ]
-            )
-            corpus_rate["conftest (5 Rego rules)"] = t
-        kc = tool("kubeconform")
-        if kc:
-            import importlib.util
-
-            spec = importlib.util.find_spec("kubernetes_validate")
-            src = Path(spec.origin).parent / "kubernetes-json-schema" / "v1.34.0-local-strict"
-            # the same schemas kubeproof uses, with refs kubeconform can resolve from a file
-            dest = Path(tmp) / "schemas" / "v1.34.0-standalone-strict"
-            dest.mkdir(parents=True)
-            for f in src.glob("*.json"):
-                text = f.read_text().replace('"/api/_definitions.json#', '"_definitions.json#')
-                (dest / f.name).write_text(text)
-            loc = (
-                str(Path(tmp) / "schemas") + "/{{ .NormalizedKubernetesVersion }}-standalone"
-                "{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
-            )
-            t, code = wall(
-                [
-                    kc,
-                    "-strict",
-                    "-kubernetes-version",
-                    "1.34.0",
-                    "-schema-location",
-                    loc,
-                    "-summary",
-                    corpus,
-                ]
-            )
-            corpus_rate[f"kubeconform -strict (schemas only, exit {code})"] = t
-        ck = TOOLS / "checkov-venv" / "bin" / "checkov"
-        if ck.exists():
-            small = str(Path(tmp) / "corpus-small.yaml")
-            apps_small = max(args.apps // 10, 1)
-            subprocess.run(
-                [PY, str(ROOT / "bench" / "corpus.py"), small, str(apps_small)],
-                check=True,
-                capture_output=True,
-            )
-            t, _ = wall(
-                [
-                    str(ck),
-                    "-f",
-                    small,
-                    "--framework",
-                    "kubernetes",
-                    "--skip-download",
-                    "--quiet",
-                    "--compact",
-                    "-o",
-                    "json",
-                ]
-            )
-            corpus_rate[f"checkov ({apps_small * 4} objects, scaled)"] = t * (n / (apps_small * 4))
-        base = corpus_rate.get("kube-score score")
-        for name, t in corpus_rate.items():
-            ratio = f", {t / base:.2f}x kube-score's time" if base else ""
-            rows.append(
-                (f"corpus {n} objects: {name}", f"{t:.2f} s", f"{n / t:.0f} objects/s{ratio}")
-            )
-
+        notes = corpora(rows, args.apps, Path(tmp))
     lines = [
-        "# Static tier benchmarks",
+        f"## Run of {started} (commit `{commit}`)",
         "",
-        f"One run of `{' '.join(['python', 'bench/static.py', *sys.argv[1:]])}` on this machine "
-        f"({env_note}). Medians of {args.repeat} runs where repeated.",
+        f"`{' '.join(['python', 'bench/static.py', *sys.argv[1:]])}`; {os.cpu_count()} cores; "
+        f"`uptime` at start: `{uptime}`; at end: `{run(['uptime']).stdout.strip()}`. "
+        f"Medians of {args.repeat} runs for `kubeproof check`, of {max(1, args.repeat // 2)} "
+        "for the tier, single runs on the corpora.",
         "",
-        "| measurement | time | note |",
-        "|---|---|---|",
-        *[f"| {a} | {b} | {c} |" for a, b, c in rows],
+        "| measurement | wall | note | load (1 min) |",
+        "|---|---|---|---|",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
+        "",
+        *[f"- {n}" for n in notes],
+        "",
+        *profile,
         "",
     ]
-    Path(args.out).write_text("\n".join(lines))
-    print("\n".join(lines))
+    text = "\n".join(lines)
+    if args.append and Path(args.out).exists():
+        text = Path(args.out).read_text().rstrip("\n") + "\n\n" + text
+    Path(args.out).write_text(text)
+    print(text)
     return 0
 
 
