@@ -51,10 +51,21 @@ def _explain(exc: RequestValidationError) -> str:
     return "; ".join(parts)
 
 
+def _log_like_uvicorn() -> None:
+    """Our warnings in uvicorn's format (``WARNING:  ...``), once, on stderr."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:  %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
 def create_app(
     settings: Settings | None = None, openai_transport: httpx.BaseTransport | None = None
 ) -> FastAPI:
-    if settings is None:
+    if settings is None:  # started by uvicorn: the pod's log is the only place to warn
+        _log_like_uvicorn()
         try:
             settings = Settings.from_env()
         except ConfigError as exc:  # a wrong setting: one line, no traceback

@@ -121,7 +121,8 @@ def test_uvicorn_serves_on_the_charts_placeholders(tmp_path):
     finally:
         out = stop(proc)
     assert "Traceback" not in out, out
-    assert "DATABASE_URL is a placeholder: using SQLite at " in out, out
+    assert "WARNING:  DATABASE_URL is a placeholder: using SQLite at " in out, out
+    assert "WARNING:  BETTER_AUTH_SECRET is not set" in out, out
     assert (tmp_path / "todo-backend.db").is_file()
 
 
@@ -133,5 +134,5 @@ def test_uvicorn_stops_with_one_line_on_a_wrong_database_url(tmp_path):
         out = stop(proc)
     assert proc.returncode == 2, out
     assert "Traceback" not in out, out
-    assert "todo-backend cannot start: DATABASE_URL is not a postgresql:// or sqlite://" in out
+    assert "CRITICAL:  todo-backend cannot start: DATABASE_URL is not a postgresql://" in out
     assert "hunter2" not in out
