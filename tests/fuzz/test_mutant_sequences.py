@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 
 from kubeproof.api import Inputs, load_targets, resolve_config
-from kubeproof.mutate.operators import catalogue
+from kubeproof.mutate.operators import catalogue, sites
 from kubeproof.mutate.patch import diff_targets
+from kubeproof.mutate.render_ops import CHART_RENDER
 from kubeproof.mutate.runner import SEVERITY_RANK, Mutator, compose
 from kubeproof.policy import default_policies_dir, load_rules
 from kubeproof.waivers import load_waivers
@@ -47,10 +48,13 @@ def mutator() -> Mutator:
     os.chdir(ROOT)
     try:
         inp = Inputs()
+        cfg = resolve_config(inp)
         policies = default_policies_dir()
         rules = [r for r in load_rules(policies) if r.check != "hadolint"]
-        targets = load_targets(inp, resolve_config(inp))
-        return Mutator(rules, targets, load_waivers(str(Path(policies, "waivers.yaml"))))
+        targets = load_targets(inp, cfg)
+        m = Mutator(rules, targets, load_waivers(str(Path(policies, "waivers.yaml"))))
+        m.inputs = (inp, cfg)  # render-scope operators render a changed chart copy again
+        return m
     finally:
         os.chdir(cwd)
 
@@ -111,3 +115,40 @@ def test_compose_skips_steps_that_no_longer_fit(name):
     m = mutator()
     _, applied = compose([m.targets[0]], [(OPERATORS[name], 0)] * 2)
     assert 1 <= len(applied) <= 2
+
+
+@cache
+def render_sites() -> list:
+    """Every site of the operators that change chart files (.helmignore, values)."""
+    m = mutator()
+    return [s for op in catalogue().values() if op.scope == "render" for s in sites(op, m.targets)]
+
+
+@settings(FUZZ, max_examples=min(FUZZ.max_examples, 20))
+@given(data=st.data())
+def test_chart_file_mutations_compose(data):
+    """Several chart-file operators on one copy of the chart, rendered again: caught by a
+    rule at its severity, or refused by the chart itself (values.schema.json, fail)."""
+    m = mutator()
+    picked = data.draw(
+        st.lists(st.sampled_from(render_sites()), min_size=1, max_size=3, unique_by=id)
+    )
+    mutant = m.rerender(*picked)
+    assume(mutant is not None)
+    ops = [s.op for s in picked]
+    event(f"chart-file operators: {len(ops)}")
+    new = m.new_findings(mutant.targets, rendered=True) + list(mutant.extra)
+    refused = [f for f in new if f.rule == CHART_RENDER]
+    if refused:
+        event("refused by the chart")
+        return
+    in_force = {r for op in ops for r in m.expected(op, [t for _, t in mutant.targets])}
+    in_force.discard(CHART_RENDER)
+    assume(in_force)
+    want = min(SEVERITY_RANK[m.by_id[r].severity] for r in in_force if r in m.by_id)
+    got = [f for f in new if SEVERITY_RANK[f.severity] >= want]
+    if not got:
+        pytest.fail(
+            f"no finding at severity >= {want} after {[s.name for s in picked]} "
+            f"(expected one of {sorted(in_force)}); changed:\n{mutant.note}"
+        )

@@ -285,8 +285,9 @@ class Mutator:
     #: render the chart again from a changed copy with the same inputs
     inputs: Any = None
 
-    def rerender(self, site: Any) -> Mutant | None:
-        """The mutant of a render-scope operator: its chart copy rendered for every profile."""
+    def rerender(self, site: Any, *more: Any) -> Mutant | None:
+        """The mutant of render-scope operators (``site``, then ``more`` on the same copy):
+        the chart copy rendered again for every profile the operators apply to."""
         import dataclasses
         import difflib
         import shutil
@@ -309,27 +310,35 @@ class Mutator:
             before.update({p: p.read_text() for p in before if p.is_file()})
             values_file = Path(good.dir, "values.yaml")
             values = read_values([str(values_file)]) if values_file.exists() else {}
-            m = Mut(target=self.targets[0], variant=site.variant, chart_dir=chart_dir)
-            m.values = values
-            if not site.op.fn(m):
+            sets: list[str] = []
+            set_strings: list[str] = []
+            applied = []
+            for one in (site, *more):
+                m = Mut(target=self.targets[0], variant=one.variant, chart_dir=chart_dir)
+                m.values = values
+                if one.op.fn(m):
+                    applied.append(one)
+                    sets += m.sets
+                    set_strings += m.set_strings
+            if not applied:
                 return None
             new_inp = dataclasses.replace(
                 inp,
                 chart=chart_dir,
-                sets=[*inp.sets, *m.sets],
-                set_strings=[*inp.set_strings, *m.set_strings],
+                sets=[*inp.sets, *sets],
+                set_strings=[*inp.set_strings, *set_strings],
             )
             targets = load_targets(new_inp, cfg)
             keep = [
                 i
                 for i, t in enumerate(self.targets)
-                if not site.op.profiles or t.profile in site.op.profiles
+                if all(not s.op.profiles or t.profile in s.op.profiles for s in applied)
             ]
             if all(_same_render(targets[i], self.targets[i]) for i in keep):
                 return None  # an equivalent mutant: the chart renders exactly as before
-            mutant = Mutant(site, [(i, targets[i]) for i in keep])
+            mutant = Mutant(applied[0], [(i, targets[i]) for i in keep])
             mutant.extra = render_findings(chart_dir, [targets[i] for i in keep])
-            notes = [f"--set {s}" for s in m.sets] + [f"--set-string {s}" for s in m.set_strings]
+            notes = [f"--set {s}" for s in sets] + [f"--set-string {s}" for s in set_strings]
             for path, text in before.items():
                 after = path.read_text() if path.exists() else ""
                 rel = f"{Path(good.dir).name}/{path.name}"
