@@ -9,10 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from .config import AppConfig, find_config
-from .engine import display_path, evaluate
+from .engine import evaluate
 from .errors import InputError, RenderError
 from .load.files import read_input, read_stream
-from .model import DEFAULT_KUBE_VERSION, Dockerfile, Finding, K8sObject, Result, Target
+from .model import (
+    DEFAULT_KUBE_VERSION,
+    Dockerfile,
+    Finding,
+    K8sObject,
+    Result,
+    Target,
+    display_path,
+)
 from .policy import Rule
 
 

@@ -121,7 +121,7 @@ def _ref(obj: Any) -> str:
 
 
 def _finding(obj: Any, severity: str, message: str, fix: str) -> Finding:
-    from .engine import display_path
+    from .model import display_path
 
     return Finding(
         rule="component-discovery",

@@ -141,28 +141,15 @@ def _describe_error(err: Any) -> str:
     return f"{path}: {err.message}" if path else err.message
 
 
-def display_path(path: str | None) -> str | None:
-    """A path relative to the working directory when it lies under it."""
-    import os
-
-    if not path or not os.path.isabs(path):
-        return path
-    rel = os.path.relpath(path)
-    return path if rel.startswith("..") else rel
-
-
 def _to_finding(rule: Rule, v: Violation, subject: Any, target: Target) -> Finding:
     obj = v.subject if v.subject is not None else subject
     line = v.line if v.line is not None else obj.line_of(v.path)
     per_profile = target.profile and not isinstance(obj, Dockerfile | ChartInfo)
-    return Finding(
+    return Finding.on(
+        obj,
         rule=v.rule or rule.id,
         severity=v.severity or rule.severity,
-        kind=obj.kind,
-        namespace=obj.namespace,
-        name=obj.name,
         container=v.container,
-        file=display_path(obj.file),
         line=line,
         message=v.message,
         remediation=rule.remediation,
@@ -227,14 +214,10 @@ def _check_error(rule: Rule, subject: Any, target: Target, err: Exception) -> Fi
     detail = " ".join(str(err).split())[:200]
     where = f"{Path(frame.filename).name}:{frame.lineno}"
     per_profile = target.profile and not isinstance(subject, Dockerfile | ChartInfo)
-    return Finding(
+    return Finding.on(
+        subject,
         rule=CHECK_ERROR,
         severity="error",
-        kind=subject.kind,
-        namespace=subject.namespace,
-        name=subject.name,
-        container=None,
-        file=display_path(subject.file),
         line=subject.line,
         message=f"rule {rule.id} could not check {subject.ref}: "
         f"{type(err).__name__}: {detail} (at {where})",

@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .model import deep_merge
+
 #: The built-in expectations, in kubeproof.yaml's ``expectations:`` shape.
 DEFAULTS: dict[str, Any] = {
     "profiles": {
@@ -43,14 +45,8 @@ DEFAULTS: dict[str, Any] = {
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """``over`` on ``base``: mappings merge key by key, anything else replaces."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+    """``over`` on ``base`` (a copy: neither changes): mappings merge, anything else replaces."""
+    return deep_merge(copy.deepcopy(base), copy.deepcopy(over))
 
 
 class Expectations:

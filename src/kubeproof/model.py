@@ -47,6 +47,27 @@ KIND_GROUPS: dict[str, frozenset[str]] = {
 INPUT_KINDS = ("Dockerfile", "HelmChart", "Release")
 
 
+def display_path(path: str | None) -> str | None:
+    """A path relative to the working directory when it lies under it."""
+    import os
+
+    if not path or not os.path.isabs(path):
+        return path
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` on ``base`` as helm coalesces values: maps merge, anything else replaces."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
 def dig(data: Any, path: tuple[Any, ...]) -> Any:
     """The value at ``path`` inside nested dicts and lists, or None."""
     for part in path:
@@ -276,6 +297,19 @@ class Finding:
     waived: bool = False
     waiver_reason: str | None = None
     profiles: tuple[str, ...] = ()  # the values profiles that produce it (none: no profile)
+
+    @classmethod
+    def on(cls, subject: Any, **fields: Any) -> Finding:
+        """A finding about ``subject`` (an object, Dockerfile, chart or release): its kind,
+        namespace, name and file, with ``fields`` (rule, severity, line, message, ...)."""
+        fields.setdefault("container", None)
+        return cls(
+            kind=subject.kind,
+            namespace=subject.namespace,
+            name=subject.name,
+            file=display_path(subject.file),
+            **fields,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, RenderError
-from ..model import DEFAULT_RENDERER, ChartInfo, K8sObject
+from ..model import DEFAULT_RENDERER, ChartInfo, K8sObject, deep_merge
 from .files import read_input
 from .yamlsrc import load_manifests, load_yaml_mapping, plain
 
@@ -51,17 +51,6 @@ def chart_info(chart_dir: str) -> ChartInfo:
         values=values,
         values_lines=values_lines,
     )
-
-
-def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Helm's values coalescing for user files: maps merge, anything else replaces."""
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
 
 
 def read_values(files: list[str]) -> dict[str, Any]:

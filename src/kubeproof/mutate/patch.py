@@ -18,7 +18,7 @@ def _yaml(data: Any) -> list[str]:
 
 
 def _diff(before: list[str], after: list[str], name: str) -> str:
-    from ..engine import display_path
+    from ..model import display_path
 
     name = (display_path(name) or name).lstrip("/")
     return "".join(difflib.unified_diff(before, after, f"a/{name}", f"b/{name}"))
