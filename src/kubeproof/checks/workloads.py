@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -283,25 +284,33 @@ def rolling_update(t: Target, obj: K8sObject, params: NoParams) -> Iterable[Viol
     if not want:
         return
     strategy = spec(obj).get("strategy")
-    if not isinstance(strategy, dict):
-        yield Violation(f"{obj.ref} strategy: none set; expected RollingUpdate", ("spec",))
-        return
+    replicas = spec(obj).get("replicas", 1)
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 1:
+        replicas = 1  # 0 replicas roll nothing; helm's default is 1
+    # Kubernetes' defaults: RollingUpdate with 25% surge (rounded up) and 25% unavailable
+    # (rounded down), which at 1 to 3 replicas is exactly maxSurge 1, maxUnavailable 0
+    default = {"maxSurge": math.ceil(replicas / 4), "maxUnavailable": replicas // 4}
     path = ("spec", "strategy")
-    if strategy.get("type") != "RollingUpdate":
+    if not isinstance(strategy, dict):
+        strategy, path = {"type": "RollingUpdate"}, ("spec",)
+    if strategy.get("type", "RollingUpdate") != "RollingUpdate":
         yield Violation(
             f"{obj.ref} strategy: type is {strategy.get('type')!r}; expected RollingUpdate",
             (*path, "type"),
         )
-    rolling = strategy.get("rollingUpdate")
-    if not isinstance(rolling, dict):
-        yield Violation(f"{obj.ref} strategy: no rollingUpdate; expected {want}", path)
         return
+    rolling = mapping(strategy.get("rollingUpdate"))
     for key, value in want.items():
-        if key not in rolling or not _same(rolling[key], value):
-            got = "unset" if key not in rolling else repr(rolling[key])
+        got = rolling.get(key, default.get(key))
+        if not _same(got, value):
+            shown = (
+                repr(rolling[key])
+                if key in rolling
+                else f"unset (Kubernetes' default 25% gives {got} at {replicas} replicas)"
+            )
             yield Violation(
-                f"{obj.ref} strategy: rollingUpdate.{key} is {got}; expected {value!r}",
-                (*path, "rollingUpdate", key) if key in rolling else (*path, "rollingUpdate"),
+                f"{obj.ref} strategy: rollingUpdate.{key} is {shown}; expected {value!r}",
+                (*path, "rollingUpdate", key) if key in rolling else path,
             )
 
 
