@@ -31,6 +31,12 @@ def test_every_check_is_registered_under_its_function_name():
         assert name == fn.__name__.replace("_", "-"), f"check {name} is {fn.__qualname__}"
 
 
+def test_every_check_is_used_by_a_rule():
+    used = {r.check for r in load_rules(str(ROOT / "policies"))}
+    unused = sorted(set(registry()) - used)
+    assert not unused, f"checks no rule uses (dead code): {unused}"
+
+
 def test_every_renamed_id_is_an_alias_of_its_successor():
     by_id = {r.id: r for r in load_rules(str(ROOT / "policies"))}
     for old, new in RENAMED.items():
