@@ -27,7 +27,7 @@ import shutil
 import string
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -213,10 +213,10 @@ class Current(Provider):
             return ours
         context = current_context(cfg)
         if context and context.startswith("kind-"):
-            return Kind(_replace(self.options, kind_name=context[len("kind-") :]), existing=cfg)
+            return Kind(replace(self.options, kind_name=context[len("kind-") :]), existing=cfg)
         profiles = Path.home() / ".minikube" / "profiles"
         if context and (context == "minikube" or (profiles / context).is_dir()):
-            return Minikube(_replace(self.options, minikube_profile=context))
+            return Minikube(replace(self.options, minikube_profile=context))
         return None
 
     def load_image(self, image_ref: str) -> None:
@@ -230,12 +230,6 @@ class Current(Provider):
         owner = self.owner()
         if owner is not None:
             owner.remove_image(image_ref)
-
-
-def _replace(options: Options, **changes: object) -> Options:
-    from dataclasses import replace
-
-    return replace(options, **changes)
 
 
 def current_context(cfg: Path | None) -> str | None:
