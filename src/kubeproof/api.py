@@ -167,7 +167,7 @@ def _target(
 def _declares(cfg: AppConfig, need: str) -> bool:
     if need == "conventions":  # this project's own conventions, off for other charts
         return not cfg.data.get("discovered") and cfg.data.get("conventions", True) is not False
-    if need.startswith("expectations."):  # a figure the project states for itself
+    if need.startswith(("expectations.", "testPod")):  # top-level: what the project states
         node: Any = cfg.data
         for part in need.split("."):
             node = node.get(part) if isinstance(node, dict) else None
