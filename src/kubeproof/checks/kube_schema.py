@@ -80,10 +80,7 @@ def validator(version: str, strict: bool, kind: str, api_version: str) -> Any:
     from jsonschema import Draft202012Validator
 
     found = _schema(version, strict, kind, api_version)
-    if found is None:
-        return None
-    directory, schema = found
-    return Draft202012Validator(schema, registry=_registry(directory))
+    return found and Draft202012Validator(found[1], registry=_registry(found[0]))
 
 
 @cache
@@ -97,16 +94,12 @@ def _compiled_registry(directory: Path) -> Any:
 def compiled(version: str, strict: bool, kind: str, api_version: str) -> Any:
     """The kind's schema compiled by jsonschema-rs, or None (no schema, or no jsonschema-rs)."""
     found = _schema(version, strict, kind, api_version)
-    if found is None:
-        return None
-    directory, schema = found
     try:
-        registry = _compiled_registry(directory)
+        registry = found and _compiled_registry(found[0])
     except ImportError:
         return None
-    return compile_schema(
-        schema, registry=registry, base_uri=f"https://kubernetes.io/api/{kind.lower()}.json"
-    )
+    base = f"https://kubernetes.io/api/{kind.lower()}.json"
+    return found and compile_schema(found[1], registry=registry, base_uri=base)
 
 
 @dataclass(frozen=True)

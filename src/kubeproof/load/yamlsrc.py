@@ -12,11 +12,12 @@ first call of ``obj.lines(path)`` composes that one document again and walks the
 path (the same composer, so the same lines): only objects with findings pay for it.
 
 Duplicate keys: a mapping whose dict ends up with fewer keys than its node has
-pairs is checked by ``_duplicate_keys``, which names each repeated key with the
-lines of its first and repeated occurrence; the loader raises on the first. To
-report them as warnings instead, collect that list in ``_check_duplicates`` (the
-only caller) rather than raising: every mapping, fast path or PyYAML's, goes
-through it.
+pairs (or whose non-string keys may collide) is checked by ``_duplicate_keys``,
+which names each repeated key with the lines of its first and repeated occurrence.
+``_check_duplicates`` raises on the first, or collects them all when the caller
+passes a list (``load_plain(text, duplicates=[])``: manifests warn, see dupkeys.py).
+Every mapping, fast path or PyYAML's, goes through it; a mapping without repeats
+costs one ``len`` comparison.
 """
 
 from __future__ import annotations
