@@ -116,6 +116,9 @@ def test_pod_hook(t: Target, pod: K8sObject, params: NoParams) -> Iterable[Viola
         )
 
 
+_DB_PARENT = re.compile(r"^(postgres(ql)?|db|database|mysql|mariadb|redis|mongo(db)?|auth)$", re.I)
+
+
 @check
 def values_no_secrets(
     t: Target, chart: ChartInfo, params: PlaceholderParams
@@ -126,7 +129,7 @@ def values_no_secrets(
     import dataclasses
     from pathlib import Path
 
-    from .data import dev_database_url, looks_real
+    from .data import dev_database_url, looks_real, named_like_secret
     from .util import SECRET_NAME
 
     placeholder = params.placeholder
@@ -145,21 +148,25 @@ def values_no_secrets(
             why = looks_real(node, placeholder)
             if why == "it is a high-entropy string" and not SECRET_NAME.search(str(path[-1])):
                 why = None
+            severity = None
+            if why and dev_database_url(node):  # an in-cluster dev database: a warning
+                why += ", to an in-cluster development database with a short password"
+                severity = "warning"
+            snake = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(path[-1])).upper()
+            if why is None and len(node) >= 8 and named_like_secret(snake, node):
+                why, severity = "its key says it is a secret and it holds a literal value", None
+                parent = next((str(p) for p in reversed(path[:-1]) if isinstance(p, str)), "")
+                if _DB_PARENT.match(parent) and len(node) < 12:
+                    why += " (a short default password of a bundled database)"
+                    severity = "warning"
             if why:
                 key = ".".join(map(str, path))
-                dev = dev_database_url(node)  # an in-cluster dev database: a warning
                 yield Violation(
                     f"chart {chart.name} values.yaml {key} holds what looks like a real "
-                    f"credential ({why}"
-                    + (
-                        ", to an in-cluster development database with a short password"
-                        if dev
-                        else ""
-                    )
-                    + ")",
+                    f"credential ({why}); the value is not shown",
                     path,
                     subject=where,
-                    severity="warning" if dev else None,
+                    severity=severity,
                 )
 
     yield from walk(chart.values, ())
