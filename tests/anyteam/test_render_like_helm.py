@@ -227,3 +227,18 @@ def test_duplicate_key_is_a_warning_at_the_template_line_and_checking_goes_on(
     assert dup["severity"] == "warning"
     assert (dup["file"], dup["line"]) == (str(chart / "templates" / "cm.yaml"), 7)
     assert "metadata.labels repeats `app.kubernetes.io/name`" in dup["message"]
+
+
+def test_kube_version_reaches_templates_that_read_capabilities(capsys, tmp_path):
+    require("helm")
+    from kubeproof.api import Inputs, load_targets
+
+    cm = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caps\ndata:\n"
+        "  minor: {{ .Capabilities.KubeVersion.Minor | quote }}\n"
+    )
+    chart = write_chart(tmp_path, {"cm.yaml": cm})
+    for version, minor in (("1.31", "31"), ("1.34", "34")):
+        inp = Inputs(chart=str(chart), kube_version=version, no_config=True)
+        (target,) = load_targets(inp, None)
+        assert target.objects[0].data["data"]["minor"] == minor

@@ -207,6 +207,18 @@ def render_inprocess(
     return "".join(parts)
 
 
+def _reads_capabilities(chart_dir: str) -> bool:
+    """Whether a template (or a vendored subchart's) reads ``.Capabilities``."""
+    for path in Path(chart_dir).rglob("*"):
+        if path.suffix in (".yaml", ".yml", ".tpl") and "templates" in path.parts:
+            try:
+                if ".Capabilities" in path.read_text(errors="replace"):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
 def render_chart(
     chart_dir: str,
     values: list[str],
@@ -239,7 +251,12 @@ def render_chart(
         raise RenderError(f"{_describe(chart_dir, values)}: {blocking[0].message}")
     opts = RenderOptions(values, sets or [], set_strings or [], release, namespace, kube_version)
     release = opts.release_for(chart_dir)
-    if (renderer or DEFAULT_RENDERER) == "cli":
+    renderer = renderer or DEFAULT_RENDERER
+    if renderer == "inprocess" and kube_version and _reads_capabilities(chart_dir):
+        # helm-python-sdk renders with its own Kubernetes version: a chart that reads
+        # .Capabilities renders as `helm template --kube-version` does only through the CLI
+        renderer = "cli" if shutil.which("helm") else renderer
+    if renderer == "cli":
         text = render_cli(chart_dir, values, release, namespace, kube_version, sets, set_strings)
     else:
         overrides = set_overrides(opts.sets, opts.set_strings)
