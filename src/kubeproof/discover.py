@@ -252,39 +252,46 @@ def classify_dockerfile(df: Dockerfile, workloads: dict[str, K8sObject]) -> tupl
     return set(), ""
 
 
-def discover(objects: list[K8sObject], dockerfiles: list[Dockerfile]) -> Discovery:
-    """Assign objects and Dockerfiles to frontend/backend; sets ``component`` on each."""
-    d = Discovery()
-    candidates: dict[str, list[tuple[K8sObject, str]]] = {c: [] for c in COMPONENTS}
-    for obj in objects:
-        if obj.kind not in LONG_RUNNING_KINDS or obj.is_hook:
-            continue
-        found, how = classify_workload(obj)
+def _bucket(d: Discovery, items: Iterable[Any], classify: Any, none: str) -> dict[str, list]:
+    """component -> [(item, evidence)] for items one component claims; items two claim are
+    ambiguous, items none claims unmatched (``none`` says why)."""
+    out: dict[str, list[tuple[Any, str]]] = {c: [] for c in COMPONENTS}
+    for item in items:
+        found, how = classify(item)
         if len(found) == 1:
-            candidates[next(iter(found))].append((obj, how))
+            out[next(iter(found))].append((item, how))
         elif found:
-            d.ambiguous.append((obj, sorted(found), how))
+            d.ambiguous.append((item, sorted(found), how))
         else:
-            d.unmatched.append((obj, "no label, name, port or image speaks of one"))
+            d.unmatched.append((item, none))
+    return out
+
+
+def _workloads(d: Discovery, objects: list[K8sObject]) -> dict[str, K8sObject]:
+    """The one long-running workload of each component (two claiming one: ambiguous)."""
+    candidates = _bucket(
+        d,
+        (o for o in objects if o.kind in LONG_RUNNING_KINDS and not o.is_hook),
+        classify_workload,
+        "no label, name, port or image speaks of one",
+    )
     workloads: dict[str, K8sObject] = {}
     for comp, found in candidates.items():
-        if not found:
-            continue
-        (obj, how), *rest = found
-        if rest:
-            for other, ohow in found:
-                d.ambiguous.append(
-                    (
-                        other,
-                        [comp],
-                        f"{ohow}; so do {', '.join(o.ref for o, _ in found if o is not other)}",
-                    )
-                )
-            continue
-        workloads[comp] = obj
-        obj.component = comp
-        d.matches.append(Match(comp, obj.ref, how))
-        d.components[comp] = {"deployment": obj.name}
+        if len(found) > 1:
+            for other, how in found:
+                rivals = ", ".join(o.ref for o, _ in found if o is not other)
+                d.ambiguous.append((other, [comp], f"{how}; so do {rivals}"))
+        elif found:
+            obj, how = found[0]
+            workloads[comp] = obj
+            obj.component = comp
+            d.matches.append(Match(comp, obj.ref, how))
+            d.components[comp] = {"deployment": obj.name}
+    return workloads
+
+
+def _followers(d: Discovery, objects: list[K8sObject], workloads: dict[str, K8sObject]) -> None:
+    """Services by their selectors; ConfigMaps and Secrets by the workloads' references."""
     for svc in (o for o in objects if o.kind == "Service"):
         comps = [c for c, wl in workloads.items() if wl in _selected(svc, [wl])]
         if len(comps) == 1:
@@ -302,20 +309,24 @@ def discover(objects: list[K8sObject], dockerfiles: list[Dockerfile]) -> Discove
             d.matches.append(Match(comp, obj.ref, f"{wl.ref} takes values from it"))
             key = "configMap" if kind == "ConfigMap" else "secret"
             d.components[comp].setdefault(key, {"name": name})
-    paired: dict[str, list[tuple[Dockerfile, str]]] = {c: [] for c in COMPONENTS}
-    for df in dockerfiles:
-        found, how = classify_dockerfile(df, workloads)
-        if len(found) == 1:
-            paired[next(iter(found))].append((df, how))
-        elif found:
-            d.ambiguous.append((df, sorted(found), how))
-        else:
-            d.unmatched.append((df, "no path, EXPOSE or base image speaks of one"))
+
+
+def _dockerfiles(
+    d: Discovery, dockerfiles: list[Dockerfile], workloads: dict[str, K8sObject]
+) -> None:
+    """Each component's Dockerfile: the one with the strongest evidence (path, EXPOSE, base)."""
+    paired = _bucket(
+        d,
+        dockerfiles,
+        lambda df: classify_dockerfile(df, workloads),
+        "no path, EXPOSE or base image speaks of one",
+    )
     for comp, found in paired.items():
         if not found:
             continue
         found.sort(key=lambda item: _STRENGTH.index(item[1].split(" ", 1)[0]))
-        strongest = [f for f in found if f[1].split(" ", 1)[0] == found[0][1].split(" ", 1)[0]]
+        kind = found[0][1].split(" ", 1)[0]
+        strongest = [f for f in found if f[1].split(" ", 1)[0] == kind]
         if len(strongest) > 1:
             for df, how in strongest:
                 d.ambiguous.append((df, [comp], f"{how}; {len(strongest)} Dockerfiles pair so"))
@@ -326,6 +337,14 @@ def discover(objects: list[K8sObject], dockerfiles: list[Dockerfile]) -> Discove
         d.components.setdefault(comp, {}).setdefault("image", {})["dockerfile"] = df.file
         for other, ohow in found[1:]:
             d.unmatched.append((other, f"{ohow} speaks of {comp}, but {df.file} pairs by {how}"))
+
+
+def discover(objects: list[K8sObject], dockerfiles: list[Dockerfile]) -> Discovery:
+    """Assign objects and Dockerfiles to frontend/backend; sets ``component`` on each."""
+    d = Discovery()
+    workloads = _workloads(d, objects)
+    _followers(d, objects, workloads)
+    _dockerfiles(d, dockerfiles, workloads)
     return d
 
 
