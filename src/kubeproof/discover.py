@@ -294,7 +294,9 @@ def _followers(d: Discovery, objects: list[K8sObject], workloads: dict[str, K8sO
     """Services by their selectors; ConfigMaps and Secrets by the workloads' references."""
     for svc in (o for o in objects if o.kind == "Service"):
         comps = [c for c, wl in workloads.items() if wl in _selected(svc, [wl])]
-        if len(comps) == 1:
+        if len(comps) > 1:
+            d.ambiguous.append((svc, comps, "its selector picks both workloads"))
+        elif len(comps) == 1:
             comp = comps[0]
             svc.component = comp
             d.matches.append(Match(comp, svc.ref, f"selector picks {workloads[comp].ref}"))

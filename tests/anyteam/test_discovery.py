@@ -198,3 +198,62 @@ def test_profile_minikube_applies_to_a_chart_without_ci_values(capsys, team):
     assert svc["name"] == "taskbot-api" and svc["profiles"] == ["minikube"]
     code, _, err = run_json(capsys, *team, "--profile", "staging")
     assert code == 2 and "unknown profile 'staging'" in err
+
+
+def test_pytest_plugin_renders_with_the_kubeproof_render_options(tmp_path, monkeypatch):
+    """The plugin's --kubeproof-release/--kubeproof-set reach the render, as check's do."""
+    import shutil
+    import subprocess
+    import sys
+
+    from kubeproof.cli import main
+
+    repo = tmp_path / "repo"
+    shutil.copytree(TEAM, repo)
+    monkeypatch.chdir(repo)
+    args = ["--chart", "chart", "--dockerfile", "web/Dockerfile", "--dockerfile", "api/Dockerfile"]
+    assert main(["init", *args]) == 0
+    (repo / "test_team.kubeproof.yaml").write_text("config: kubeproof.yaml\n")
+
+    def pytest(*flags: str) -> str:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--rootdir",
+                ".",
+                "test_team.kubeproof.yaml",
+                *flags,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        return proc.stdout + proc.stderr
+
+    plain = pytest()
+    assert "passed" in plain and "component-objects-present" not in plain
+    moved = pytest("--kubeproof-release", "shop")
+    assert "FAILED test_team.kubeproof.yaml::default::component-objects-present" in moved
+    assert "Deployment/taskbot-web of component frontend is not in the render" in moved
+
+
+def test_a_service_selecting_both_components_is_a_warning(tmp_path):
+    docs = [
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop-{n}\nspec:\n"
+        f"  template:\n    metadata: {{labels: {{app: shop, tier: {n}}}}}\n"
+        f"    spec:\n      containers: [{{name: c, image: x:1}}]\n"
+        for n in ("web", "api")
+    ]
+    docs.append(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: shop}\nspec:\n  selector: {app: shop}\n"
+    )
+    found = discover(load_manifests("---\n".join(docs), "raw.yaml"), [])
+    ((svc, comps, _why),) = found.ambiguous
+    assert (svc.ref, comps) == ("Service/shop", ["frontend", "backend"])
+    assert [f.severity for f in found.findings()] == ["warning"]
