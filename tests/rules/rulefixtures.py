@@ -55,10 +55,15 @@ def fixture_files() -> dict[str, Path]:
 
 
 def cases() -> list[tuple[str, str, int, dict[str, Any]]]:
-    """(rule, "pass"|"fail", index, case) for every fixture case."""
+    """(rule, "pass"|"fail", index, case) for every fixture case (a copy: read once)."""
+    return copy.deepcopy(_cases())
+
+
+@cache
+def _cases() -> list[tuple[str, str, int, dict[str, Any]]]:
     out = []
     for rule, path in fixture_files().items():
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.load(path.read_text(), Loader=yaml.CSafeLoader) or {}
         for outcome in ("pass", "fail"):
             for i, case in enumerate(data.get(outcome) or []):
                 out.append((rule, outcome, i, case or {}))
