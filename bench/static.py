@@ -163,7 +163,12 @@ def check_on_chart(rows: list, repeat: int, profile_out: list[str]) -> None:
     )
     stats = run([PY, "-c", code]).stdout
     wanted = ("api.py", "engine.py", "chart.py", "policy.py", "config.py", "report", "_native")
-    picked = [ln.strip() for ln in stats.splitlines() if any(w in ln for w in wanted)][:14]
+    picked = [
+        ln.strip().replace(f"{ROOT}/", "")
+        for ln in stats.splitlines()
+        if any(w in ln for w in wanted)
+    ]
+    picked = picked[:14]
     profile_out += ["", "cProfile of `kubeproof check` (cumulative seconds, in-process):", ""]
     profile_out += ["    " + ln for ln in picked]
 
