@@ -269,12 +269,6 @@ def duplicate_key_findings(targets: list[Target]) -> list[Finding]:
     return list(out.values())
 
 
-_CHART_FIX = {
-    "helmignore-hides-tests": "Make .helmignore ignore only what the package should not ship.",
-    "dependency-undeclared": "Move the dependencies into Chart.yaml (apiVersion v2).",
-}
-
-
 def render_findings(chart: str | None, targets: list[Target]) -> list[Finding]:
     """A finding for each failed render (with the template file:line when known), and for
     the chart-file causes that do not stop helm (``.helmignore`` hiding templates/tests)."""
@@ -315,7 +309,8 @@ def render_findings(chart: str | None, targets: list[Target]) -> list[Finding]:
                         file=display_path(p.file),
                         line=p.line,
                         message=p.message,
-                        remediation=_CHART_FIX.get(p.rule, ""),
+                        remediation="Make .helmignore ignore only what the package "
+                        "should not ship.",
                     )
                 )
     return out

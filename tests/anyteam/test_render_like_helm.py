@@ -242,14 +242,3 @@ def test_kube_version_reaches_templates_that_read_capabilities(capsys, tmp_path)
         inp = Inputs(chart=str(chart), kube_version=version, no_config=True)
         (target,) = load_targets(inp, None)
         assert target.objects[0].data["data"]["minor"] == minor
-
-
-def test_requirements_yaml_of_a_v2_chart_is_named_not_silently_ignored(capsys, tmp_path):
-    chart = write_chart(tmp_path, {"cm.yaml": CM}, "count: 1\n")
-    (chart / "requirements.yaml").write_text(
-        "dependencies:\n- name: redis\n  version: 17.0.0\n  repository: https://charts.example.org\n"
-    )
-    code, report, _ = run_json(capsys, "--chart", str(chart), "--no-config")
-    assert code != 2 and report["checked"]["objects"] == 1  # helm renders without redis
-    (hit,) = [f for f in report["findings"] if f["rule"] == "dependency-undeclared"]
-    assert hit["severity"] == "warning" and "ignores requirements.yaml" in hit["message"]

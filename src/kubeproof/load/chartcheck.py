@@ -138,27 +138,11 @@ def dependency_problems(chart_dir: str) -> list[ChartProblem]:
     from .yamlsrc import load_yaml_mapping, plain
 
     problems = []
-    api_version = None
     for name in ("Chart.yaml", "requirements.yaml"):
         path = Path(chart_dir, name)
         try:
             data, lines = load_yaml_mapping(path.read_text(), str(path))
         except (OSError, InputError):
-            continue
-        if name == "Chart.yaml":
-            api_version = plain(data).get("apiVersion")
-        elif api_version == "v2" and plain(data).get("dependencies"):
-            problems.append(
-                ChartProblem(
-                    f"{path}:1: an apiVersion v2 chart ignores requirements.yaml, so these "
-                    f"dependencies are not part of the chart: declare them under "
-                    f"`dependencies:` in Chart.yaml, then run `helm dependency build {chart_dir}`",
-                    str(path),
-                    1,
-                    False,
-                    rule="dependency-undeclared",
-                )
-            )
             continue
         deps = plain(data).get("dependencies")
         if not isinstance(deps, list):
