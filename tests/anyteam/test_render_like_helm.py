@@ -242,3 +242,17 @@ def test_kube_version_reaches_templates_that_read_capabilities(capsys, tmp_path)
         inp = Inputs(chart=str(chart), kube_version=version, no_config=True)
         (target,) = load_targets(inp, None)
         assert target.objects[0].data["data"]["minor"] == minor
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_requirements_yaml_dependency_not_vendored_is_named_too(capsys, tmp_path, renderer):
+    """helm 3 still reads requirements.yaml (deprecated) and refuses an unvendored entry;
+    the in-process renderer would render without it."""
+    require("helm")
+    chart = write_chart(tmp_path, {"cm.yaml": CM}, "count: 1\n")
+    (chart / "requirements.yaml").write_text(
+        "dependencies:\n- name: redis\n  version: 17.0.0\n  repository: https://charts.example.org\n"
+    )
+    code, _, err = run_json(capsys, "--chart", str(chart), "--no-config", "--renderer", renderer)
+    assert code == 2
+    assert f"{chart / 'requirements.yaml'}:2: the dependency redis" in err
