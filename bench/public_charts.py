@@ -144,6 +144,10 @@ def run_kube_score(kube_score: str | None, repo: Path, chart: str) -> dict:
     }
 
 
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}x" if b else "-"
+
+
 def cell(r: dict, key: str) -> str:
     return str(r[key]) if key in r else "-"
 
@@ -231,6 +235,13 @@ def main(argv: list[str] | None = None) -> int:
             "|---|---|---|---|",
             *rows,
             f"| **total** | {total} |",
+            "",
+            "Time, all charts in this one run: checkov / kubeproof = "
+            f"{_ratio(totals['checkov'][0], totals['kubeproof'][0])}, "
+            "kubeproof / kube-score = "
+            f"{_ratio(totals['kubeproof'][0], totals['kube-score'][0])} (kube-score checks "
+            "rendered manifests only: no Dockerfiles, no cross-checks, nothing on a chart "
+            "helm cannot render).",
             "",
             "Error rules kubeproof raised per chart (each judged in bench/public_charts_notes.md):",
             "",
