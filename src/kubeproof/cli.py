@@ -152,13 +152,15 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import KubeproofError
 
     inp = inputs_from_args(args)
-    # One run builds every object once and keeps it: the cyclic collector would walk that
-    # growing heap again and again (a third of the CPU on 10,400 objects). Collect rarely.
-    gc.set_threshold(100_000, 50, 50)
     if inp.renderer != "cli" and not inp.manifests:
         from .load.chart import preload_inprocess
 
         preload_inprocess()  # a chart will most likely be rendered
+    # One run builds every object once and keeps it: the cyclic collector would walk that
+    # growing heap again and again (a third of the CPU on 10,400 objects). Collect rarely,
+    # for this run only (main also runs in-process, in tests and hooks).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 50)
     try:
         result = run(inp)
     except KubeproofError as err:
@@ -166,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 2
+    finally:
+        gc.set_threshold(*thresholds)
     from .report import write
 
     if not emit(args.output, lambda out, color: write(result, args.format, out, color=color)):
