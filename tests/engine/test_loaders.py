@@ -27,6 +27,15 @@ items:
 """
 
 
+def _chart(tmp_path, templates):
+    """A chart directory ``shop`` whose templates/ holds ``templates`` (file name: text)."""
+    chart = tmp_path / "shop"
+    (chart / "templates").mkdir(parents=True)
+    for name, text in templates.items():
+        (chart / "templates" / name).write_text(text)
+    return chart
+
+
 def test_each_object_knows_its_file_line_and_template():
     a, b = load_manifests(STREAM, "rendered.yaml")
     assert (a.ref, a.file, a.line, a.template) == (
@@ -41,12 +50,13 @@ def test_each_object_knows_its_file_line_and_template():
 
 
 def test_template_lines_point_into_the_template(tmp_path):
-    chart = tmp_path / "shop"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "templates" / "a.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
-        "data:\n  {{- range $k, $v := .Values.data }}\n  {{ $k }}: {{ $v }}\n  {{- end }}\n"
-        "  k: v\n"
+    chart = _chart(
+        tmp_path,
+        {
+            "a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
+            "data:\n  {{- range $k, $v := .Values.data }}\n  {{ $k }}: {{ $v }}\n  {{- end }}\n"
+            "  k: v\n"
+        },
     )
     (obj, _) = load_manifests(STREAM, "out", chart_dir=str(chart))
     assert obj.file == str(chart / "templates" / "a.yaml")
@@ -208,15 +218,16 @@ def test_objects_from_a_shared_definition_point_into_it(tmp_path):
     """A template that only includes a named definition (one definition rendering
     several objects) maps findings to the definition's lines, not to line 1 of the
     one-line template."""
-    chart = tmp_path / "shop"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "templates" / "_helpers.tpl").write_text(
-        '{{- define "shop.other" -}}\nkind: ConfigMap\n{{- end }}\n'
-        '{{- define "shop.deployment" -}}\n'
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .name }}\n"
-        "spec:\n  replicas: 1\n{{- end }}\n"
+    chart = _chart(
+        tmp_path,
+        {
+            "_helpers.tpl": '{{- define "shop.other" -}}\nkind: ConfigMap\n{{- end }}\n'
+            '{{- define "shop.deployment" -}}\n'
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .name }}\n"
+            "spec:\n  replicas: 1\n{{- end }}\n",
+            "api.yaml": '{{ include "shop.deployment" . }}\n',
+        },
     )
-    (chart / "templates" / "api.yaml").write_text('{{ include "shop.deployment" . }}\n')
     stream = (
         "---\n# Source: shop/templates/api.yaml\napiVersion: apps/v1\nkind: Deployment\n"
         "metadata:\n  name: api\nspec:\n  replicas: 1\n"
