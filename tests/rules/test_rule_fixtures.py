@@ -13,6 +13,15 @@ def _unwaived(result):
     return sorted({f.rule for f in result.findings if not f.waived})
 
 
+def _detail(result):
+    return [f"{f.rule}: {f.message}" for f in result.findings if not f.waived]
+
+
+def _params(outcome):
+    """One test case per fixture of ``outcome`` ("pass" or "fail"), named rule-outcome-index."""
+    return [pytest.param(r, c, id=f"{r}-{outcome}-{i}") for r, o, i, c in CASES if o == outcome]
+
+
 def test_every_rule_has_a_passing_and_a_failing_fixture():
     have = {(rule, outcome) for rule, outcome, _, _ in CASES}
     missing = [
@@ -30,29 +39,22 @@ def test_every_fixture_names_a_rule():
     assert not orphans, f"fixtures for unknown rules: {orphans}"
 
 
-@pytest.mark.parametrize(
-    ("rule", "case"),
-    [pytest.param(r, c, id=f"{r}-pass-{i}") for r, o, i, c in CASES if o == "pass"],
-)
+@pytest.mark.parametrize(("rule", "case"), _params("pass"))
 def test_passing_fixture_has_no_finding(rule, case):
     result = run_case(case)
     assert rule in result.applied or case.get("not-applied"), f"{rule} never ran on this fixture"
-    found = [f"{f.rule}: {f.message}" for f in result.findings if not f.waived]
+    found = _detail(result)
     assert not found, f"{rule} passing fixture {case.get('name', '')!r} has findings: {found}"
 
 
-@pytest.mark.parametrize(
-    ("rule", "case"),
-    [pytest.param(r, c, id=f"{r}-fail-{i}") for r, o, i, c in CASES if o == "fail"],
-)
+@pytest.mark.parametrize(("rule", "case"), _params("fail"))
 def test_failing_fixture_produces_exactly_its_rule(rule, case):
     result = run_case(case)
     got = _unwaived(result)
     if rule == "hadolint":
         assert got and all(g.startswith("hadolint/") for g in got), got
     else:
-        detail = [f"{f.rule}: {f.message}" for f in result.findings if not f.waived]
-        assert got == [rule], f"expected only {rule}, got {detail}"
+        assert got == [rule], f"expected only {rule}, got {_detail(result)}"
     mine = [f for f in result.findings if not f.waived]
     if "expect" in case:
         assert any(case["expect"] in f.message for f in mine), [f.message for f in mine]
