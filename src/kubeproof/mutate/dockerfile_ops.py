@@ -21,7 +21,7 @@ def _span(lines: list[str], start: int) -> int:
     return end - start + 1
 
 
-def _replace(df: Dockerfile, text: str, ins: Instruction, new: str | None) -> str:
+def _replace(text: str, ins: Instruction, new: str | None) -> str:
     """``text`` with the instruction ``ins`` (all its lines) replaced by ``new`` (None: removed)."""
     lines = text.splitlines(keepends=True)
     start = ins.line - 1
@@ -43,8 +43,19 @@ def _insert_after(text: str, line: int, new: str) -> str:
     return "".join(lines)
 
 
-def _final_user(df: Dockerfile) -> Instruction | None:
-    return df.final.last("USER") if df.final else None
+def _final(df: Dockerfile, keyword: str) -> Instruction | None:
+    """The final stage's last ``keyword`` instruction (None: none, or no stage)."""
+    return df.final.last(keyword) if df.final else None
+
+
+def _replace_final(m: Mut, keyword: str, new: str | None) -> bool:
+    """Replace the final stage's last ``keyword`` instruction by ``new`` (None: remove it);
+    False where there is none."""
+    ins = _final(m.df, keyword)
+    if ins is None:
+        return False
+    m.text = _replace(m.text, ins, new)
+    return True
 
 
 @operator(
@@ -55,11 +66,11 @@ def _final_user(df: Dockerfile) -> Instruction | None:
 )
 def user_root(m: Mut) -> bool:
     """End the final stage as USER root."""
-    ins = _final_user(m.df)
+    ins = _final(m.df, "USER")
     if ins is None:
         m.text = _insert_after(m.text, len(m.text.splitlines()), "USER root")
     else:
-        m.text = _replace(m.df, m.text, ins, "USER root")
+        m.text = _replace(m.text, ins, "USER root")
     return True
 
 
@@ -68,7 +79,7 @@ def user_removed(m: Mut) -> bool:
     """Remove the final stage's USER (the image runs as root)."""
     users = m.df.final.all("USER") if m.df.final else []
     for ins in reversed(users):
-        m.text = _replace(m.df, m.text, ins, None)
+        m.text = _replace(m.text, ins, None)
     return bool(users)
 
 
@@ -85,10 +96,10 @@ def _user_name(m: Mut) -> str:
 )
 def user_named(m: Mut) -> bool:
     """Set the final USER by name instead of a numeric uid."""
-    ins = _final_user(m.df)
+    ins = _final(m.df, "USER")
     if ins is None or not ins.value.split(":")[0].strip().isdigit():
         return False
-    m.text = _replace(m.df, m.text, ins, f"USER {_user_name(m)}")
+    m.text = _replace(m.text, ins, f"USER {_user_name(m)}")
     return True
 
 
@@ -115,41 +126,29 @@ def named_user_without_run_as_user(m: Mut) -> bool:
     return True
 
 
-def _healthcheck(df: Dockerfile) -> Instruction | None:
-    return df.final.last("HEALTHCHECK") if df.final else None
-
-
 @operator("healthcheck-removed", rules=["dockerfile-healthcheck"], scope="dockerfile")
 def healthcheck_removed(m: Mut) -> bool:
     """Remove the final stage's HEALTHCHECK."""
-    ins = _healthcheck(m.df)
-    if ins is None:
-        return False
-    m.text = _replace(m.df, m.text, ins, None)
-    return True
+    return _replace_final(m, "HEALTHCHECK", None)
 
 
 @operator("healthcheck-none", rules=["dockerfile-healthcheck"], scope="dockerfile")
 def healthcheck_none(m: Mut) -> bool:
     """Disable the health check (HEALTHCHECK NONE)."""
-    ins = _healthcheck(m.df)
-    if ins is None:
-        return False
-    m.text = _replace(m.df, m.text, ins, "HEALTHCHECK NONE")
-    return True
+    return _replace_final(m, "HEALTHCHECK", "HEALTHCHECK NONE")
 
 
 @operator("healthcheck-path-changed", rules=["healthcheck-matches-probe"], scope="dockerfile")
 def healthcheck_path_changed(m: Mut) -> bool:
     """Make the HEALTHCHECK request another path than the probes."""
-    ins = _healthcheck(m.df)
+    ins = _final(m.df, "HEALTHCHECK")
     if ins is None:
         return False
     hc = parse_healthcheck(ins.value)
     if hc.url is None:
         return False
     new_url = re.sub(r"^(https?://[^/\s'\"`]+)(/[^\s'\"`),]*)?", r"\1/mutated-elsewhere", hc.url)
-    m.text = _replace(m.df, m.text, ins, _source(m.text, ins).replace(hc.url, new_url))
+    m.text = _replace(m.text, ins, _source(m.text, ins).replace(hc.url, new_url))
     return True
 
 
@@ -161,11 +160,11 @@ def healthcheck_path_changed(m: Mut) -> bool:
 )
 def expose_changed(m: Mut) -> bool:
     """EXPOSE another port than the app listens on."""
-    ins = m.df.final.last("EXPOSE") if m.df.final else None
+    ins = _final(m.df, "EXPOSE")
     if ins is None:
         return False
     new = re.sub(r"\d+", lambda p: str(int(p.group(0)) + 1), ins.value, count=1)
-    m.text = _replace(m.df, m.text, ins, f"EXPOSE {new}")
+    m.text = _replace(m.text, ins, f"EXPOSE {new}")
     return True
 
 

@@ -5,7 +5,7 @@ packages under /root."""
 from __future__ import annotations
 
 from ..load.dockerfile import parse_healthcheck
-from .dockerfile_ops import _final_user, _insert_after, _replace
+from .dockerfile_ops import _final, _insert_after, _replace
 from .object_ops import POD_KINDS
 from .operators import Mut, operator
 
@@ -63,7 +63,7 @@ def secret_key_not_rendered(m: Mut) -> bool:
 @operator("healthcheck-curl", rules=["probe-binary-present"], scope="dockerfile")
 def healthcheck_curl(m: Mut) -> bool:
     """Make the HEALTHCHECK call curl (same URL) on a final image without it."""
-    ins = m.df.final.last("HEALTHCHECK") if m.df.final else None
+    ins = _final(m.df, "HEALTHCHECK")
     if ins is None:
         return False
     hc = parse_healthcheck(ins.value)
@@ -72,7 +72,7 @@ def healthcheck_curl(m: Mut) -> bool:
         return False
     opts = " ".join(f"--{k}={v}" for k, v in hc.options.items())
     new = f'HEALTHCHECK {opts} CMD ["curl", "-fsS", "{hc.url}"]'
-    m.text = _replace(m.df, m.text, ins, new)
+    m.text = _replace(m.text, ins, new)
     return True
 
 
@@ -81,7 +81,7 @@ def healthcheck_curl(m: Mut) -> bool:
 )
 def pip_user_as_root(m: Mut) -> bool:
     """Install a package with pip install --user as root before the non-root USER."""
-    user = _final_user(m.df)
+    user = _final(m.df, "USER")
     if user is None:
         return False
     m.text = _insert_after(
