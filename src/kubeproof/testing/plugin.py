@@ -65,6 +65,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         )
 
 
+#: The marker every rule item carries, registered here so that a project with
+#: ``--strict-markers`` (or warnings as errors) can select ``-m static`` without listing it.
+MARKERS = {"static": "kubeproof rule checks of a chart and its Dockerfiles (no cluster)"}
+
+
+def register_markers(config: pytest.Config, markers: dict[str, str]) -> None:
+    """Register ``markers`` (name -> help) unless the project's own ini already does."""
+    known = {line.split(":", 1)[0].split("(", 1)[0].strip() for line in config.getini("markers")}
+    for name, text in markers.items():
+        if name not in known:
+            config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    register_markers(config, MARKERS)
+
+
 def render_options(config: pytest.Config) -> dict[str, Any]:
     """The api Inputs fields the --kubeproof-* render options (or their env vars) set."""
     out: dict[str, Any] = {}
@@ -183,7 +200,7 @@ class RuleItem(pytest.Item):
     def __init__(self, *, findings: list[Any], **kw: Any) -> None:
         super().__init__(**kw)
         self.findings = findings
-        self.add_marker(pytest.mark.static)
+        self.add_marker(pytest.mark.static)  # registered in pytest_configure
 
     def runtest(self) -> None:
         errors = [f for f in self.findings if f.severity == "error" and not f.waived]

@@ -79,8 +79,19 @@ def provider_options(config: pytest.Config) -> providers.Options:
     )
 
 
+#: The tiers this plugin's fixtures and options serve (``pytest -m smoke --release R``),
+#: registered so that a project with ``--strict-markers`` can mark and select its tests.
+MARKERS = {
+    "cluster": "end-to-end on a real Kubernetes cluster (kubeproof's cluster fixtures)",
+    "smoke": "read-only checks against an already deployed release (--release/--namespace)",
+}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from .environment import required_parts
+    from .plugin import register_markers
+
+    register_markers(config, MARKERS)
 
     options = provider_options(config)
     name = config.getoption("--cluster") or providers.default_name(
