@@ -68,14 +68,17 @@ def app_images(kube_cluster) -> list[str]:
 
 @pytest.fixture(scope="session")
 def install_chart(app_images) -> Callable[..., Release]:
-    """Return ``install(namespace, *helm_args, prefix=...)``: the chart with the minikube
-    profile, NodePorts picked by Kubernetes (they are cluster-wide), rolled out."""
+    """Return ``install(namespace, *helm_args, prefix=..., profile="minikube")``: the chart
+    with that profile of kubeproof.yaml, NodePorts (where it has them) picked by
+    Kubernetes (they are cluster-wide), rolled out. The release goes with the namespace."""
 
-    def install(namespace: str, *args: str, prefix: str = "kp") -> Release:
+    def install(
+        namespace: str, *args: str, prefix: str = "kp", profile: str = "minikube"
+    ) -> Release:
         release = Release(f"{prefix}-{uuid.uuid4().hex[:6]}", namespace)
         cluster.helm(
             "install", release.name, str(CHART), "--namespace", namespace,
-            "-f", str(ROOT / APP["profiles"]["minikube"]),
+            "-f", str(ROOT / APP["profiles"][profile]),
             "--set", "frontend.service.nodePort=null", "--set", "backend.service.nodePort=null",
             *args, "--wait", "--timeout", "5m",
         )  # fmt: skip

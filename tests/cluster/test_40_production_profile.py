@@ -42,7 +42,6 @@ pytestmark = pytest.mark.cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = yaml.safe_load((ROOT / "kubeproof.yaml").read_text())
-CHART = ROOT / APP["chart"]
 VALUES = ROOT / APP["profiles"]["production"]
 PROFILE = yaml.safe_load(VALUES.read_text())
 FRONTEND, BACKEND = APP["components"]["frontend"], APP["components"]["backend"]
@@ -164,34 +163,36 @@ def helm(*args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def production(kube_cluster, module_namespace_factory, postgres) -> Iterator[Production]:
-    require("helm")
+def production(install_chart, kube_cluster, module_namespace, postgres) -> Iterator[Production]:
     for component in (FRONTEND, BACKEND):
         repository = component["image"]["repository"]
         tag = PROFILE[_key(component)]["image"]["tag"]
         kube_cluster.load_image(f"{repository}:{tag}")  # pinned tags, as a registry would serve
-    namespace = module_namespace_factory.create(
-        "kp-production", extra_labels={"kubeproof.io/test": "production-profile"}
-    )
     database = f"todo_{uuid.uuid4().hex[:8]}"
     url = postgres.create_database(database)
     secret = PROFILE["backend"]["secret"]["existingSecret"]
-    kubectl(
-        "-n", namespace, "create", "secret", "generic", secret,
-        f"--from-literal=DATABASE_URL={url}",
-        f"--from-literal=BETTER_AUTH_SECRET={secrets.token_urlsafe(64)}",
-        "--from-literal=OPENAI_API_KEY=",
-    )  # fmt: skip
-    release = Release(f"prod-{uuid.uuid4().hex[:6]}", namespace)
+    release = None
     try:
-        helm(
-            "install", release.name, str(CHART), "--namespace", namespace, "-f", str(VALUES),
-            "--wait", "--timeout", "5m",
+        kubectl(
+            "-n", module_namespace, "create", "secret", "generic", secret,
+            f"--from-literal=DATABASE_URL={url}",
+            f"--from-literal=BETTER_AUTH_SECRET={secrets.token_urlsafe(64)}",
+            "--from-literal=OPENAI_API_KEY=",
         )  # fmt: skip
+        release = install_chart(module_namespace, prefix="prod", profile="production")
         yield Production(release, postgres, database)
     finally:
-        live.helm("uninstall", release.name, "-n", namespace, "--wait", check=False, timeout=300)
-        module_namespace_factory.cleanup()
+        # the pods go before their database does; the namespace goes after the module
+        if release is not None:
+            live.helm(
+                "uninstall",
+                release.name,
+                "-n",
+                module_namespace,
+                "--wait",
+                check=False,
+                timeout=300,
+            )
         with contextlib.suppress(ClusterError):
             postgres.sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
             postgres.sql(f"DROP ROLE IF EXISTS {database}")
