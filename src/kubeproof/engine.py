@@ -141,10 +141,16 @@ def _describe_error(err: Any) -> str:
     return f"{path}: {err.message}" if path else err.message
 
 
+def _profiles(target: Target, subject: Any) -> tuple[str, ...]:
+    """The profile a finding on ``subject`` holds for: the target's, except on a Dockerfile
+    or the chart's metadata (the same in every profile)."""
+    per_profile = target.profile and not isinstance(subject, Dockerfile | ChartInfo)
+    return (target.profile,) if per_profile else ()
+
+
 def _to_finding(rule: Rule, v: Violation, subject: Any, target: Target) -> Finding:
     obj = v.subject if v.subject is not None else subject
     line = v.line if v.line is not None else obj.line_of(v.path)
-    per_profile = target.profile and not isinstance(obj, Dockerfile | ChartInfo)
     return Finding.on(
         obj,
         rule=v.rule or rule.id,
@@ -153,7 +159,7 @@ def _to_finding(rule: Rule, v: Violation, subject: Any, target: Target) -> Findi
         line=line,
         message=v.message,
         remediation=rule.remediation,
-        profiles=(target.profile,) if per_profile else (),
+        profiles=_profiles(target, obj),
     )
 
 
@@ -213,7 +219,6 @@ def _check_error(rule: Rule, subject: Any, target: Target, err: Exception) -> Fi
     frame = (ours or frames)[-1]  # the last line of kubeproof's own code that ran
     detail = " ".join(str(err).split())[:200]
     where = f"{Path(frame.filename).name}:{frame.lineno}"
-    per_profile = target.profile and not isinstance(subject, Dockerfile | ChartInfo)
     return Finding.on(
         subject,
         rule=CHECK_ERROR,
@@ -223,7 +228,7 @@ def _check_error(rule: Rule, subject: Any, target: Target, err: Exception) -> Fi
         f"{type(err).__name__}: {detail} (at {where})",
         remediation="A bug in kubeproof's check, or input it does not handle: please report "
         "it with the object; the other rules still ran.",
-        profiles=(target.profile,) if per_profile else (),
+        profiles=_profiles(target, subject),
     )
 
 
