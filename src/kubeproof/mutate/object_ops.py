@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..checks.util import http_probe, quantity
+from ..checks.util import http_probe, mapping, mappings, quantity
 from .operators import POD_KINDS, SERVING, Mut, named_ports, operator, setdefault_path
 
 PROBES = ("livenessProbe", "readinessProbe")
@@ -21,9 +21,13 @@ def _services(m: Mut) -> list[Any]:
     return m.objects("Service")
 
 
+def _spec(obj: Any) -> dict[str, Any]:
+    """An object's spec (empty where it has none)."""
+    return mapping(obj.data.get("spec"))
+
+
 def _service_ports(svc: Any) -> list[dict[str, Any]]:
-    ports = (svc.data.get("spec") or {}).get("ports")
-    return [p for p in ports if isinstance(p, dict)] if isinstance(ports, list) else []
+    return mappings(_spec(svc).get("ports"))
 
 
 # --- probes -------------------------------------------------------------------
@@ -126,7 +130,7 @@ def container_port_renumbered(m: Mut) -> bool:
 )
 def selector_value_changed(m: Mut) -> bool:
     """Change the value of one label in a Service's selector."""
-    selector = (m.data.get("spec") or {}).get("selector")
+    selector = _spec(m.obj).get("selector")
     if not isinstance(selector, dict) or not selector:
         return False
     key = sorted(selector)[-1]
@@ -142,7 +146,7 @@ def selector_value_changed(m: Mut) -> bool:
 )
 def selector_label_added(m: Mut) -> bool:
     """Add a label no pod carries to a Service's selector."""
-    selector = (m.data.get("spec") or {}).get("selector")
+    selector = _spec(m.obj).get("selector")
     if not isinstance(selector, dict) or not selector:
         return False
     selector["mutated.kubeproof.io/extra"] = "true"
@@ -158,7 +162,7 @@ def selector_label_added(m: Mut) -> bool:
 )
 def pod_label_changed(m: Mut) -> bool:
     """Change a pod template label that the workload's own selector matches on."""
-    selector = (m.data.get("spec") or {}).get("selector")
+    selector = _spec(m.obj).get("selector")
     match = selector.get("matchLabels") if isinstance(selector, dict) else None
     labels = m.obj.pod_labels
     keys = sorted(k for k in (match or {}) if k in labels)
@@ -178,7 +182,7 @@ def pod_label_changed(m: Mut) -> bool:
 def target_port_missing(m: Mut) -> bool:
     """Make a Service's targetPort name a port no container declares."""
     ports = _service_ports(m.obj)
-    if not ports or not (m.data.get("spec") or {}).get("selector"):
+    if not ports or not _spec(m.obj).get("selector"):
         return False
     ports[0]["targetPort"] = "no-such-port"
     return True
@@ -212,7 +216,7 @@ def service_port_changed(m: Mut) -> bool:
 def nodeport_out_of_range(m: Mut) -> bool:
     """Give a NodePort Service a nodePort below or above 30000-32767."""
     ports = _service_ports(m.obj)
-    if (m.data.get("spec") or {}).get("type") != "NodePort" or not ports:
+    if _spec(m.obj).get("type") != "NodePort" or not ports:
         return False
     ports[0]["nodePort"] = m.variant
     return True
@@ -222,10 +226,7 @@ def nodeport_out_of_range(m: Mut) -> bool:
 def nodeport_duplicate(m: Mut) -> bool:
     """Give a second NodePort Service the nodePort of the first."""
     node_ports = [
-        p
-        for s in _services(m)
-        if (s.data.get("spec") or {}).get("type") == "NodePort"
-        for p in _service_ports(s)[:1]
+        p for s in _services(m) if _spec(s).get("type") == "NodePort" for p in _service_ports(s)[:1]
     ]
     if len(node_ports) < 2:
         return False

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..checks.util import mappings
 from ..load.dockerfile import parse_dockerfile
 from ..model import (
     LONG_RUNNING_KINDS,
@@ -330,5 +331,4 @@ def setdefault_path(data: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 def named_ports(container: dict[str, Any]) -> list[dict[str, Any]]:
-    ports = container.get("ports")
-    return [p for p in ports if isinstance(p, dict)] if isinstance(ports, list) else []
+    return mappings(container.get("ports"))
