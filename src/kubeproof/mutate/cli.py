@@ -57,15 +57,7 @@ def _list(fmt: str) -> int:
     from .operators import catalogue
 
     rows = [
-        {
-            "operator": op.name,
-            "scope": op.scope,
-            "kinds": list(op.kinds),
-            "profiles": list(op.profiles),
-            "rules": list(op.rules),
-            "also": list(op.also),
-            "description": op.description,
-        }
+        {"operator": op.name, **op.declared(), "description": op.description}
         for op in catalogue().values()
     ]
     if fmt == "json":

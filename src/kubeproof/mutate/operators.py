@@ -55,6 +55,16 @@ class Operator:
     # e.g. every key of a Secret) or of the chart (render scope, e.g. values keys)
     parts: Callable[[Any], list[Any]] | None = None
 
+    def declared(self) -> dict[str, Any]:
+        """Where it applies and which rules must catch it, as the reports list them."""
+        return {
+            "scope": self.scope,
+            "kinds": list(self.kinds),
+            "profiles": list(self.profiles),
+            "rules": list(self.rules),
+            "also": list(self.also),
+        }
+
     def fits(self, obj: K8sObject) -> bool:
         if self.kinds and obj.kind not in self.kinds:
             return False

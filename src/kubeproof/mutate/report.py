@@ -16,11 +16,7 @@ def _operator_rows(report: Report) -> list[dict[str, Any]]:
             {
                 "operator": op.name,
                 "description": op.description,
-                "scope": op.scope,
-                "kinds": list(op.kinds),
-                "profiles": list(op.profiles),
-                "rules": list(op.rules),
-                "also": list(op.also),
+                **op.declared(),
                 "mutants": len(mine),
                 "caught": sum(r.status == CAUGHT for r in mine),
                 "caught_by_another_rule": sum(r.status == OTHER for r in mine),
