@@ -37,6 +37,7 @@ from kubeproof.testing import live
 from kubeproof.testing.cluster import ClusterError, kubeconfig, kubectl
 from kubeproof.testing.environment import postgresql_bindir, require
 from kubeproof.testing.live import Release, get
+from kubeproof.testing.runner import kubectl_argv
 
 pytestmark = pytest.mark.cluster
 
@@ -206,10 +207,7 @@ def _key(component: dict) -> str:
 @contextlib.contextmanager
 def port_forward(namespace: str, target: str, port: int) -> Iterator[str]:
     """``kubectl port-forward <target> :<port>``; yield its local base URL."""
-    cmd = ["kubectl", "port-forward", "-n", namespace, target, f":{port}"]
-    cfg = kubeconfig()
-    if cfg is not None:
-        cmd += ["--kubeconfig", str(cfg)]
+    cmd = kubectl_argv("port-forward", "-n", namespace, target, f":{port}")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
