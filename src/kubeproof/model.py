@@ -233,6 +233,10 @@ class Dockerfile:
     def final(self) -> Stage | None:
         return self.stages[-1] if self.stages else None
 
+    def last_in_final(self, instruction: str) -> Instruction | None:
+        """The final stage's last ``instruction`` (None: there is none, or no stage)."""
+        return self.final.last(instruction) if self.final else None
+
     @property
     def line(self) -> int:
         return 1

@@ -41,7 +41,7 @@ def dockerfile_stages(t: Target, df: Dockerfile, params: StagesParams) -> Iterab
 @check
 def dockerfile_user(t: Target, df: Dockerfile, params: NoParams) -> Iterable[Violation]:
     final = df.final
-    ins = final.last("USER") if final else None
+    ins = df.last_in_final("USER")
     if ins is None:
         yield Violation(
             f"{df.file}: the final stage sets no USER, so it runs as root",
@@ -78,7 +78,7 @@ def dockerfile_healthcheck(
     t: Target, df: Dockerfile, params: HealthcheckParams
 ) -> Iterable[Violation]:
     final = df.final
-    ins = final.last("HEALTHCHECK") if final else None
+    ins = df.last_in_final("HEALTHCHECK")
     if ins is None:
         yield Violation(
             f"{df.file}: the final stage has no HEALTHCHECK", line=final.line if final else 1

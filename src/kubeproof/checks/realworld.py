@@ -89,7 +89,7 @@ def probe_binary_present(t: Target, release: Target, params: NoParams):
     from ..load.dockerfile import parse_healthcheck
 
     for df in t.dockerfiles:
-        ins = df.final.last("HEALTHCHECK") if df.final is not None else None
+        ins = df.last_in_final("HEALTHCHECK")
         if ins is None:
             continue
         hc = parse_healthcheck(ins.value)
@@ -130,8 +130,7 @@ def user_site_unreadable(t: Target, df: Dockerfile, params: NoParams):
     """Packages installed under /root (``pip install --user``) then run as a non-root USER."""
     from ..load.dockerfile import final_chain, parse_user
 
-    final = df.final
-    user = final.last("USER") if final is not None else None
+    user = df.last_in_final("USER")
     if user is None or parse_user(user.value)[0] in ("root", "0"):
         return
     chain = final_chain(df)

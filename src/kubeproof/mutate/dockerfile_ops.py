@@ -43,15 +43,10 @@ def _insert_after(text: str, line: int, new: str) -> str:
     return "".join(lines)
 
 
-def _final(df: Dockerfile, keyword: str) -> Instruction | None:
-    """The final stage's last ``keyword`` instruction (None: none, or no stage)."""
-    return df.final.last(keyword) if df.final else None
-
-
 def _replace_final(m: Mut, keyword: str, new: str | None) -> bool:
     """Replace the final stage's last ``keyword`` instruction by ``new`` (None: remove it);
     False where there is none."""
-    ins = _final(m.df, keyword)
+    ins = m.df.last_in_final(keyword)
     if ins is None:
         return False
     m.text = _replace(m.text, ins, new)
@@ -66,7 +61,7 @@ def _replace_final(m: Mut, keyword: str, new: str | None) -> bool:
 )
 def user_root(m: Mut) -> bool:
     """End the final stage as USER root."""
-    ins = _final(m.df, "USER")
+    ins = m.df.last_in_final("USER")
     if ins is None:
         m.text = _insert_after(m.text, len(m.text.splitlines()), "USER root")
     else:
@@ -96,7 +91,7 @@ def _user_name(m: Mut) -> str:
 )
 def user_named(m: Mut) -> bool:
     """Set the final USER by name instead of a numeric uid."""
-    ins = _final(m.df, "USER")
+    ins = m.df.last_in_final("USER")
     if ins is None or not ins.value.split(":")[0].strip().isdigit():
         return False
     m.text = _replace(m.text, ins, f"USER {_user_name(m)}")
@@ -141,7 +136,7 @@ def healthcheck_none(m: Mut) -> bool:
 @operator("healthcheck-path-changed", rules=["healthcheck-matches-probe"], scope="dockerfile")
 def healthcheck_path_changed(m: Mut) -> bool:
     """Make the HEALTHCHECK request another path than the probes."""
-    ins = _final(m.df, "HEALTHCHECK")
+    ins = m.df.last_in_final("HEALTHCHECK")
     if ins is None:
         return False
     hc = parse_healthcheck(ins.value)
@@ -160,7 +155,7 @@ def healthcheck_path_changed(m: Mut) -> bool:
 )
 def expose_changed(m: Mut) -> bool:
     """EXPOSE another port than the app listens on."""
-    ins = _final(m.df, "EXPOSE")
+    ins = m.df.last_in_final("EXPOSE")
     if ins is None:
         return False
     new = re.sub(r"\d+", lambda p: str(int(p.group(0)) + 1), ins.value, count=1)

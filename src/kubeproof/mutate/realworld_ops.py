@@ -5,7 +5,7 @@ packages under /root."""
 from __future__ import annotations
 
 from ..load.dockerfile import parse_healthcheck
-from .dockerfile_ops import _final, _insert_after, _replace
+from .dockerfile_ops import _insert_after, _replace
 from .object_ops import POD_KINDS
 from .operators import Mut, operator
 
@@ -63,7 +63,7 @@ def secret_key_not_rendered(m: Mut) -> bool:
 @operator("healthcheck-curl", rules=["probe-binary-present"], scope="dockerfile")
 def healthcheck_curl(m: Mut) -> bool:
     """Make the HEALTHCHECK call curl (same URL) on a final image without it."""
-    ins = _final(m.df, "HEALTHCHECK")
+    ins = m.df.last_in_final("HEALTHCHECK")
     if ins is None:
         return False
     hc = parse_healthcheck(ins.value)
@@ -81,7 +81,7 @@ def healthcheck_curl(m: Mut) -> bool:
 )
 def pip_user_as_root(m: Mut) -> bool:
     """Install a package with pip install --user as root before the non-root USER."""
-    user = _final(m.df, "USER")
+    user = m.df.last_in_final("USER")
     if user is None:
         return False
     m.text = _insert_after(
