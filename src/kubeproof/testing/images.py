@@ -11,8 +11,8 @@ images built first (the cluster tier builds, then loads them into a cluster).
 - :func:`build` builds through the docker SDK with the layer cache, streaming
   the build's steps to a progress callback, and raises :class:`ImageBuildError`
   with the failing step and the log tail.
-- :func:`wait_healthy` waits for Docker's own HEALTHCHECK verdict and raises
-  :class:`HealthTimeout` with the health log and the container log.
+- :func:`wait_healthy` waits for Docker's own HEALTHCHECK verdict and returns, per
+  container, nothing (healthy) or its health log and container log.
 - Every container, network and image a run creates carries :data:`RUN_LABEL`
   (the run id) and :data:`PID_LABEL`; :func:`sweep` removes one run's resources,
   :func:`sweep_stale` those of runs whose process is gone (killed with SIGKILL).
@@ -65,10 +65,6 @@ class ImageError(KubeproofError):
 
 class ImageBuildError(ImageError):
     """``docker build`` failed; the message names the step and ends with the log tail."""
-
-
-class HealthTimeout(ImageError):
-    """A container did not become healthy; the message carries its health log."""
 
 
 @dataclass(frozen=True)
