@@ -34,9 +34,10 @@ import pytest
 import yaml
 
 from kubeproof.testing import live
-from kubeproof.testing.cluster import ClusterError, kubeconfig, kubectl
+from kubeproof.testing.cluster import ClusterError, kubectl
 from kubeproof.testing.environment import postgresql_bindir, require
 from kubeproof.testing.live import Release, get
+from kubeproof.testing.rollout import api_client
 from kubeproof.testing.runner import kubectl_argv
 
 pytestmark = pytest.mark.cluster
@@ -353,10 +354,10 @@ def test_budget_and_spread_for_a_multi_node_cluster(production):
 
 def evict(namespace: str, pod: str) -> tuple[int, str]:
     """Ask the eviction API to evict ``pod``; return (HTTP status, the server's message)."""
-    from kubernetes import client, config
+    from kubernetes import client
     from kubernetes.client.exceptions import ApiException
 
-    api = client.CoreV1Api(config.new_client_from_config(config_file=str(kubeconfig())))
+    api = client.CoreV1Api(api_client())
     body = client.V1Eviction(metadata=client.V1ObjectMeta(name=pod, namespace=namespace))
     try:
         api.create_namespaced_pod_eviction(pod, namespace, body)
