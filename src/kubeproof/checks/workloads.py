@@ -48,6 +48,8 @@ def security_context(
     field, want = params.field, params.equals
     spec = obj.pod_spec or {}
     for path, c in obj.containers(init=params.init):
+        if not mapping(c.get("securityContext")) and not mapping(spec.get("securityContext")):
+            continue  # no securityContext at all: security-context-set's one finding
         got = effective(spec, c, field)
         ok = got == want
         if params.numeric:
@@ -61,6 +63,44 @@ def security_context(
                 effective_path(path, c, field),
                 cname(c, path),
             )
+
+
+@dataclass(frozen=True)
+class SecurityContextSetParams:
+    """``init``: init containers too."""
+
+    init: bool = False
+
+
+#: The container-level fields only a container's own securityContext can set.
+CONTAINER_ONLY = ("allowPrivilegeEscalation", "capabilities", "readOnlyRootFilesystem")
+#: The fields the pod's securityContext can set for all its containers.
+POD_LEVEL = ("runAsNonRoot", "runAsUser", "seccompProfile")
+
+
+@check
+def security_context_set(
+    t: Target, obj: K8sObject, params: SecurityContextSetParams
+) -> Iterable[Violation]:
+    """A container without a securityContext (absent, null or ``{}``) is one finding,
+    not one per hardening rule: those rules judge only the securityContexts written."""
+    pod = mapping((obj.pod_spec or {}).get("securityContext"))
+    for path, c in obj.containers(init=params.init):
+        if mapping(c.get("securityContext")):
+            continue
+        unset = list(CONTAINER_ONLY)
+        if pod:
+            also = "the pod's securityContext cannot set them"
+        else:
+            unset += POD_LEVEL
+            also = "nor does the pod have one"
+        fields = ", ".join(unset[:-1]) + f" and {unset[-1]}"
+        yield Violation(
+            f'{obj.ref} container "{cname(c, path)}" has no `securityContext` ({also}): '
+            f"{fields} are unset",
+            path,
+            cname(c, path),
+        )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,26 @@ def _sc(c: dict[str, Any]) -> dict[str, Any]:
     return setdefault_path(c, "securityContext")
 
 
+#: The rules that judge a written securityContext field by field. A container without
+#: one is security-context-set's single finding; a mutant that writes one field there
+#: lets the others judge that securityContext too: a consequence, not noise.
+HARDENING = (
+    "drop-all-capabilities",
+    "no-privilege-escalation",
+    "read-only-root-filesystem",
+    "run-as-non-root",
+    "run-as-user-numeric",
+    "seccomp-runtime-default",
+)
+
+
+def _sc_operator(name: str, rule: str, *more: str, kinds: Any = POD_KINDS, **kw: Any) -> Any:
+    """An operator that writes a container's securityContext so that ``rule`` fires; the
+    hardening rules (and ``more``) may fire too."""
+    also = [r for r in HARDENING if r != rule] + list(more)
+    return operator(name, rules=[rule], also=also, scope="container", kinds=kinds, **kw)
+
+
 def _services(m: Mut) -> list[Any]:
     return m.objects("Service")
 
@@ -270,20 +290,14 @@ def service_type_node_port(m: Mut) -> bool:
 # --- security context ------------------------------------------------------------
 
 
-@operator("run-as-non-root-false", rules=["run-as-non-root"], scope="container", kinds=POD_KINDS)
+@_sc_operator("run-as-non-root-false", "run-as-non-root")
 def run_as_non_root_false(m: Mut) -> bool:
     """Set runAsNonRoot false on a container."""
     _sc(m.container)["runAsNonRoot"] = False
     return True
 
 
-@operator(
-    "run-as-user-root",
-    rules=["run-as-user-numeric"],
-    also=["image-user-matches-pod"],
-    scope="container",
-    kinds=POD_KINDS,
-)
+@_sc_operator("run-as-user-root", "run-as-user-numeric", "image-user-matches-pod")
 def run_as_user_root(m: Mut) -> bool:
     """Run a container as uid 0."""
     _sc(m.container)["runAsUser"] = 0
@@ -300,13 +314,7 @@ def run_as_user_removed(m: Mut) -> bool:
     return found
 
 
-@operator(
-    "run-as-user-changed",
-    rules=["image-user-matches-pod"],
-    scope="container",
-    kinds=SERVING,
-    hooks="exclude",
-)
+@_sc_operator("run-as-user-changed", "image-user-matches-pod", kinds=SERVING, hooks="exclude")
 def run_as_user_changed(m: Mut) -> bool:
     """Run a container as another non-root uid than its image's USER."""
     sc = _sc(m.container)
@@ -317,25 +325,14 @@ def run_as_user_changed(m: Mut) -> bool:
     return True
 
 
-@operator(
-    "allow-privilege-escalation",
-    rules=["no-privilege-escalation"],
-    scope="container",
-    kinds=POD_KINDS,
-)
+@_sc_operator("allow-privilege-escalation", "no-privilege-escalation")
 def allow_privilege_escalation(m: Mut) -> bool:
     """Set allowPrivilegeEscalation true on a container."""
     _sc(m.container)["allowPrivilegeEscalation"] = True
     return True
 
 
-@operator(
-    "privileged",
-    rules=["no-privileged"],
-    also=["no-privilege-escalation"],
-    scope="container",
-    kinds=POD_KINDS,
-)
+@_sc_operator("privileged", "no-privileged")
 def privileged(m: Mut) -> bool:
     """Run a container privileged."""
     sc = _sc(m.container)
@@ -358,7 +355,7 @@ def host_namespace(m: Mut) -> bool:
     return True
 
 
-@operator("capability-added", rules=["drop-all-capabilities"], scope="container", kinds=POD_KINDS)
+@_sc_operator("capability-added", "drop-all-capabilities")
 def capability_added(m: Mut) -> bool:
     """Add a Linux capability back (NET_ADMIN) while still dropping ALL."""
     caps = setdefault_path(_sc(m.container), "capabilities")
@@ -375,25 +372,26 @@ def capabilities_not_dropped(m: Mut) -> bool:
     return isinstance(caps, dict) and caps.pop("drop", None) is not None
 
 
-@operator(
-    "writable-root-filesystem",
-    rules=["read-only-root-filesystem"],
-    scope="container",
-    kinds=POD_KINDS,
-)
+@_sc_operator("writable-root-filesystem", "read-only-root-filesystem")
 def writable_root_filesystem(m: Mut) -> bool:
     """Make a container's root filesystem writable."""
     _sc(m.container)["readOnlyRootFilesystem"] = False
     return True
 
 
-@operator(
-    "seccomp-unconfined", rules=["seccomp-runtime-default"], scope="container", kinds=POD_KINDS
-)
+@_sc_operator("seccomp-unconfined", "seccomp-runtime-default")
 def seccomp_unconfined(m: Mut) -> bool:
     """Run a container without a seccomp profile (Unconfined)."""
     _sc(m.container)["seccompProfile"] = {"type": "Unconfined"}
     return True
+
+
+@operator(
+    "security-context-removed", rules=["security-context-set"], scope="container", kinds=POD_KINDS
+)
+def security_context_removed(m: Mut) -> bool:
+    """Remove a container's whole securityContext (a chart whose values leave it ``{}``)."""
+    return m.container.pop("securityContext", None) is not None
 
 
 # --- resources --------------------------------------------------------------------
