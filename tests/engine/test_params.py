@@ -4,7 +4,6 @@ file is an error when the rules load (exit 2, naming the file and line), never a
 from __future__ import annotations
 
 import dataclasses
-import shutil
 
 import pytest
 
@@ -30,14 +29,6 @@ def test_the_rules_load_with_typed_parameters():
     assert (nodeports.min, nodeports.max) == (30000, 32767)
     assert rules["resources-as-declared"].params_for("production").expected is True
     assert rules["kubernetes-schema"].params_for(None).max_errors == 20  # written max-errors
-
-
-@pytest.fixture
-def policies(tmp_path):
-    """Return a copy of policies/ a test breaks one rule file of."""
-    dest = tmp_path / "policies"
-    shutil.copytree(ROOT / "policies", dest)
-    return dest
 
 
 @pytest.mark.parametrize(

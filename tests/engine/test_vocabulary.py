@@ -78,15 +78,6 @@ def _check(capsys, policies, manifests, *extra):
     return code, json.loads(out) if out else None, err
 
 
-@pytest.fixture
-def policies(tmp_path):
-    import shutil
-
-    dest = tmp_path / "policies"
-    shutil.copytree(ROOT / "policies", dest)
-    return dest
-
-
 def _service_type(doc):
     return [f for f in doc["findings"] if f["rule"] == "service-type"]
 

@@ -11,17 +11,7 @@ from kubeproof.cli import main
 from kubeproof.errors import PolicyError
 from kubeproof.waivers import load_waivers
 
-from .test_cli import BASE, ROOT, base_args
-
-
-@pytest.fixture
-def policies(tmp_path):
-    """Return a copy of policies/ whose waivers.yaml the test writes."""
-    import shutil
-
-    dest = tmp_path / "policies"
-    shutil.copytree(ROOT / "policies", dest)
-    return dest
+from .test_cli import BASE, base_args
 
 
 @pytest.fixture
