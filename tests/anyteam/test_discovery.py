@@ -16,6 +16,8 @@ from kubeproof.load.yamlsrc import load_manifests
 from .charts import rules_of, run_json
 
 TEAM = Path(__file__).parent / "fixtures" / "team"
+#: kubeproof's inputs in a copy of the team's repository
+TEAM_ARGS = ["--chart", "chart", "--dockerfile", "web/Dockerfile", "--dockerfile", "api/Dockerfile"]
 OUR_VALUES = ("todo-backend", "todo-frontend", "10001", "100m", "128Mi", "/docs", "nextjs")
 
 
@@ -158,7 +160,8 @@ def test_an_explicit_mapping_in_kubeproof_yaml_wins(capsys, team, tmp_path):
     assert ("backend", "Deployment/taskbot-web") in matched
 
 
-def test_init_writes_a_commented_config_that_check_then_uses(capsys, tmp_path, monkeypatch):
+def _init_team(tmp_path, monkeypatch) -> Path:
+    """A copy of the team's repository as the working directory, after `kubeproof init`."""
     import shutil
 
     from kubeproof.cli import main
@@ -166,8 +169,14 @@ def test_init_writes_a_commented_config_that_check_then_uses(capsys, tmp_path, m
     repo = tmp_path / "repo"
     shutil.copytree(TEAM, repo)
     monkeypatch.chdir(repo)
-    args = ["--chart", "chart", "--dockerfile", "web/Dockerfile", "--dockerfile", "api/Dockerfile"]
-    assert main(["init", *args]) == 0
+    assert main(["init", *TEAM_ARGS]) == 0
+    return repo
+
+
+def test_init_writes_a_commented_config_that_check_then_uses(capsys, tmp_path, monkeypatch):
+    from kubeproof.cli import main
+
+    repo = _init_team(tmp_path, monkeypatch)
     text = (repo / "kubeproof.yaml").read_text()
     assert "deployment: taskbot-web" in text and "# Deployment/taskbot-web: label tier=web" in text
     assert "healthPath: /healthz  # its HTTP probe's path" in text
@@ -175,9 +184,9 @@ def test_init_writes_a_commented_config_that_check_then_uses(capsys, tmp_path, m
     assert "conventions: false" in text and "reaches: [frontend, backend]" in text
     for ours in OUR_VALUES:
         assert ours not in text
-    assert main(["init", *args]) == 2  # never overwrites without --force
+    assert main(["init", *TEAM_ARGS]) == 2  # never overwrites without --force
     capsys.readouterr()
-    _code, report, _ = run_json(capsys, *args)
+    _code, report, _ = run_json(capsys, *TEAM_ARGS)
     assert report["discovery"]["source"] == "kubeproof.yaml"
     skipped = {s["rule"] for s in report["skipped"]}
     assert "probe-health-path" not in skipped and "resources-as-declared" in skipped
@@ -202,17 +211,10 @@ def test_profile_minikube_applies_to_a_chart_without_ci_values(capsys, team):
 
 def test_pytest_plugin_renders_with_the_kubeproof_render_options(tmp_path, monkeypatch):
     """The plugin's --kubeproof-release/--kubeproof-set reach the render, as check's do."""
-    import shutil
     import subprocess
     import sys
 
-    from kubeproof.cli import main
-
-    repo = tmp_path / "repo"
-    shutil.copytree(TEAM, repo)
-    monkeypatch.chdir(repo)
-    args = ["--chart", "chart", "--dockerfile", "web/Dockerfile", "--dockerfile", "api/Dockerfile"]
-    assert main(["init", *args]) == 0
+    repo = _init_team(tmp_path, monkeypatch)
     (repo / "test_team.kubeproof.yaml").write_text("config: kubeproof.yaml\n")
 
     def pytest(*flags: str) -> str:
