@@ -43,3 +43,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 f"in {Path(__file__).relative_to(HERE.parent)}"
             )
         item.add_marker(TIERS[folder])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "prestart(fn, ...): call each fn when collection ends, if the test is selected "
+        "(tests/background.py: start the processes it waits for early)",
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    from tests.background import prestart
+
+    if session.config.option.collectonly:
+        return
+    prestart([fn for item in session.items for m in item.iter_markers("prestart") for fn in m.args])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.background import stop_all
+
+    stop_all()

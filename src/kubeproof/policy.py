@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -180,8 +180,9 @@ def _type_params(rule: Rule, file: str, lines: Any) -> None:
     rule.typed_params = params.build(cls, rule.params, where("params"))
 
 
-#: rule files parsed once per (path, mtime, size): a pytest session runs check many times
-_PARSED: dict[tuple[str, int, int], Rule] = {}
+#: rule files parsed once per file (device, inode, mtime, size): a pytest session runs
+#: check many times on the same policies/, also through copies made of symlinks to it
+_PARSED: dict[tuple[int, int, int, int], Rule] = {}
 
 
 def load_rules(policies_dir: str) -> list[Rule]:
@@ -196,11 +197,13 @@ def load_rules(policies_dir: str) -> list[Rule]:
         if path.name == "waivers.yaml":
             continue
         stat = path.stat()
-        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        key = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
         rule = _PARSED.get(key)
         if rule is None:
             data, lines = load_yaml_mapping(read_input(path, "rule file"), str(path))
             rule = _PARSED[key] = parse_rule(plain(data), str(path), lines)
+        elif rule.file != str(path):  # the same file under another name (a symlink)
+            rule = replace(rule, file=str(path))
         rules.append(rule)
     if not rules:
         raise PolicyError(f"no rules in {policies_dir}")

@@ -18,6 +18,7 @@ import yaml
 
 from kubeproof.load.chart import deep_merge
 from kubeproof.testing.environment import require
+from tests.background import Background
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = yaml.safe_load((ROOT / "kubeproof.yaml").read_text())
@@ -346,13 +347,22 @@ def test_every_object_validates_strictly_against_kubernetes_1_34(profile, kubern
             pytest.fail(f"{kind}/{name}: {exc.message}")
 
 
-@pytest.mark.parametrize("profile", [None, *sorted(PROFILES)])
+LINT = {
+    profile: Background(
+        ["helm", "lint", "--strict", str(CHART)]
+        + (["-f", str(ROOT / PROFILES[profile])] if profile else [])
+    )
+    for profile in [None, *sorted(PROFILES)]
+}
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [pytest.param(p, marks=pytest.mark.prestart.with_args(bg.start)) for p, bg in LINT.items()],
+)
 def test_helm_lint_strict_is_clean(profile):
     require("helm")
-    args = ["helm", "lint", "--strict", str(CHART)]
-    if profile:
-        args += ["-f", str(ROOT / PROFILES[profile])]
-    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    result = LINT[profile].result()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[WARNING]" not in result.stdout and "[ERROR]" not in result.stdout, result.stdout
 

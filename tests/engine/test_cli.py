@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -16,6 +14,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from kubeproof.cli import main
+from tests.background import Background
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "tests" / "rules" / "base"  # the rule fixtures' clean app
@@ -186,17 +185,17 @@ def test_text_report_groups_by_object_and_counts(capsys, broken):
     assert "replicas-min" in out and "1 error(s)" in out
 
 
+CONSOLE = Background(
+    [str(Path(sys.executable).parent / "kubeproof"), "check", "--format", "json"], cwd=ROOT
+)
+
+
+@pytest.mark.prestart.with_args(CONSOLE.start)
 def test_console_script_runs_on_the_repository_chart():
     from kubeproof.testing.environment import require
 
     require("helm")
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "kubeproof"), "check", "--format", "json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = CONSOLE.result()
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads(proc.stdout)
     assert [f for f in doc["findings"] if not f["waived"] and f["severity"] == "error"] == []
@@ -228,7 +227,9 @@ def _unreadable(path: Path, kind: str) -> None:
 
 @pytest.mark.parametrize("kind", UNREADABLE)
 @pytest.mark.parametrize("role", ROLES)
-def test_unreadable_input_exits_2_naming_the_file(capsys, tmp_path, monkeypatch, role, kind):
+def test_unreadable_input_exits_2_naming_the_file(
+    capsys, tmp_path, monkeypatch, request, role, kind
+):
     monkeypatch.chdir(tmp_path)
     chart = tmp_path / "chart"
     (chart / "templates").mkdir(parents=True)
@@ -245,8 +246,7 @@ def test_unreadable_input_exits_2_naming_the_file(capsys, tmp_path, monkeypatch,
         if role in ("--dockerfile", "--config"):
             args += ["--manifests", str(chart / "templates" / "cm.yaml")]
     elif role.startswith("policies/"):
-        shutil.copytree(ROOT / "policies", tmp_path / "policies")
-        bad = tmp_path / role
+        bad = request.getfixturevalue("policies") / role.split("/", 1)[1]
         bad.unlink(missing_ok=True)
         args = ["--policies", str(bad.parent), "--chart", str(chart), "--no-config"]
     else:

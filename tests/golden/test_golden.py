@@ -15,8 +15,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import findings as golden
 
 
+def _start_fixture_hadolint() -> None:
+    from tests.rules.rulefixtures import start_all_hadolint
+
+    start_all_hadolint()
+
+
 @pytest.mark.parametrize(
-    "part", [golden.chart_rows, golden.fixture_rows, golden.corpus_rows], ids=lambda f: f.__name__
+    "part",
+    [
+        golden.chart_rows,
+        pytest.param(
+            golden.fixture_rows, marks=pytest.mark.prestart.with_args(_start_fixture_hadolint)
+        ),
+        golden.corpus_rows,
+    ],
+    ids=lambda f: f.__name__,
 )
 def test_findings_match_golden(part):
     group = {"chart_rows": "chart:", "fixture_rows": "fixture:", "corpus_rows": "corpus:"}

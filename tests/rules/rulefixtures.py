@@ -23,18 +23,20 @@ import copy
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from kubeproof.checks.dockerfiles import start_hadolint
 from kubeproof.config import AppConfig, load_config
 from kubeproof.engine import evaluate
 from kubeproof.load.chart import chart_info
 from kubeproof.load.dockerfile import parse_dockerfile
 from kubeproof.load.yamlsrc import load_manifests
-from kubeproof.model import K8sObject, Result, Target
+from kubeproof.model import Dockerfile, K8sObject, Result, Target
 from kubeproof.policy import Rule, load_rules
 from kubeproof.waivers import Waiver
 
@@ -135,6 +137,37 @@ def _base_chart() -> Any:
     return chart_info(str(BASE / "chart"))
 
 
+@cache
+def _base_dockerfile(comp: str) -> str:
+    return (BASE / f"{comp}.Dockerfile").read_text()
+
+
+def case_dockerfiles(case: dict[str, Any]) -> list[Dockerfile]:
+    """The base app's two Dockerfiles with the case's text replacements."""
+    dockerfiles = []
+    for comp in ("web", "api"):
+        path = BASE / f"{comp}.Dockerfile"
+        dtext = _base_dockerfile(comp)
+        for old, new in (case.get("dockerfile") or {}).get(comp, []):
+            assert old in dtext, f"fixture replaces {old!r}, not in {path.name}"
+            dtext = dtext.replace(old, new)
+        dockerfiles.append(parse_dockerfile(dtext, str(path)))
+    return dockerfiles
+
+
+@cache
+def hadolint_starter(index: int) -> Callable[[], None]:
+    """A function that starts hadolint on case ``index``'s Dockerfiles in the background
+    (the same function each time: tests/background.py's prestart calls it once). The
+    hadolint check finds the result waiting, cached by Dockerfile text and config."""
+    return lambda: start_hadolint(case_dockerfiles(_cases()[index][3]))
+
+
+def start_all_hadolint() -> None:
+    for i in range(len(_cases())):
+        hadolint_starter(i)()
+
+
 def build(case: dict[str, Any]) -> tuple[list[Target], list[Waiver]]:
     profile = case.get("profile", "minikube")
     config: AppConfig | None = copy.deepcopy(_base_config())
@@ -150,15 +183,7 @@ def build(case: dict[str, Any]) -> tuple[list[Target], list[Waiver]]:
     if profile == "production":
         objects = patch_objects(objects, copy.deepcopy(_production_patch()))
     objects = patch_objects(objects, case)
-    dockerfiles = []
-    for comp in ("web", "api"):
-        path = BASE / f"{comp}.Dockerfile"
-        dtext = path.read_text()
-        for old, new in (case.get("dockerfile") or {}).get(comp, []):
-            assert old in dtext, f"fixture replaces {old!r}, not in {path.name}"
-            dtext = dtext.replace(old, new)
-        df = parse_dockerfile(dtext, str(path))
-        dockerfiles.append(df)
+    dockerfiles = case_dockerfiles(case)
     chart = copy.deepcopy(_base_chart())
     for path, value in (case.get("chart") or {}).items():
         set_path(chart.data, path, value)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.rules.rulefixtures import RULE_FIXTURES, cases, fixture_files, rules, run_case
+from tests.rules.rulefixtures import (
+    RULE_FIXTURES,
+    cases,
+    fixture_files,
+    hadolint_starter,
+    rules,
+    run_case,
+)
 
 CASES = cases()
 
@@ -18,8 +25,15 @@ def _detail(result):
 
 
 def _params(outcome):
-    """One test case per fixture of ``outcome`` ("pass" or "fail"), named rule-outcome-index."""
-    return [pytest.param(r, c, id=f"{r}-{outcome}-{i}") for r, o, i, c in CASES if o == outcome]
+    """One test case per fixture of ``outcome`` ("pass" or "fail"), named rule-outcome-index;
+    its hadolint runs start when collection ends (tests/background.py)."""
+    return [
+        pytest.param(
+            r, c, id=f"{r}-{outcome}-{i}", marks=pytest.mark.prestart.with_args(hadolint_starter(n))
+        )
+        for n, (r, o, i, c) in enumerate(CASES)
+        if o == outcome
+    ]
 
 
 def test_every_rule_has_a_passing_and_a_failing_fixture():
