@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ def profile_values(chart: str, profile: str, cfg: AppConfig | None) -> str | Non
 
 
 def load_targets(inp: Inputs, cfg: AppConfig | None, hadolint: bool = False) -> list[Target]:
-    from .load.chart import DEFAULT_NAMESPACE, chart_info, render_chart
+    from .load.chart import DEFAULT_NAMESPACE, chart_info, render_chart, values_files
     from .load.dockerfile import load_dockerfile
     from .load.yamlsrc import load_manifests
 
@@ -123,6 +123,9 @@ def load_targets(inp: Inputs, cfg: AppConfig | None, hadolint: bool = False) -> 
         profiles = [(name, [path]) for name, path in cfg.profiles.items()]
     else:
         profiles = [(None, list(inp.values))]
+    if info is not None:  # values-no-secrets reads them as it reads values.yaml
+        read = values_files([f for _, files in profiles for f in files])
+        base["chart"] = replace(info, values_files=read)
     targets = []
     for name, values in profiles:
         try:

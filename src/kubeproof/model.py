@@ -256,6 +256,9 @@ class ChartInfo:
     lines: Any = None
     values: dict[str, Any] = field(default_factory=dict)  # values.yaml, as committed
     values_lines: Any = None  # callable(path) -> line in values.yaml
+    #: the other values files the renders read (a profile's, --values), in order:
+    #: (file, its mapping, callable(path) -> line); credentials there leak as in values.yaml
+    values_files: tuple[tuple[str, dict[str, Any], Any], ...] = ()
     component = None
     namespace = None
     is_hook = False

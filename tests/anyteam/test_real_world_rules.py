@@ -60,3 +60,18 @@ def test_each_real_world_defect_once_and_no_value_printed(capsys, tmp_path):
     assert "Secret/chat-secrets, which renders empty" in key["message"]
     (sa,) = found["service-account-rendered"]
     assert "ServiceAccount chat-api" in sa["message"]
+
+
+def test_a_values_file_passed_with_values_is_read_like_values_yaml(capsys, tmp_path):
+    """A credential in a ``--values`` file is reported at that file's key line, value
+    unshown; the Secret's name under ``existingSecret`` is a reference, not a secret."""
+    chart = write_chart(tmp_path, {"api.yaml": API}, "openai:\n  apiKey: ''\njwtSecret: ''\n")
+    prod = tmp_path / "prod-values.yaml"
+    prod.write_text(f"replicas: 2\nopenai:\n  existingSecret: chat-openai\n  apiKey: {KEY}\n")
+    code, report, _ = run_json(capsys, "--chart", str(chart), "--no-config", "--values", str(prod))
+    assert code == 1
+    (values,) = [f for f in report["findings"] if f["rule"] == "values-no-secrets"]
+    assert (values["file"], values["line"]) == (str(prod), 4)
+    assert values["message"].startswith(f"values file {prod} openai.apiKey holds what looks")
+    for f in report["findings"]:
+        assert KEY not in f["message"]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..model import ChartInfo, K8sObject, Target, Violation
+from ..model import ChartInfo, K8sObject, Target, Violation, display_path
 from ..waivers import annotation_waivers
 from . import check
 from .data import PlaceholderParams
@@ -117,13 +117,22 @@ def test_pod_hook(t: Target, pod: K8sObject, params: NoParams) -> Iterable[Viola
 
 
 _DB_PARENT = re.compile(r"^(postgres(ql)?|db|database|mysql|mariadb|redis|mongo(db)?|auth)$", re.I)
+#: a parent whose values name the keys of a Secret (``keys: {password: sasl-password}``)
+_KEY_NAMES_PARENT = re.compile(r"^(keys|secretKeys|\w*Ref)$", re.I)
+#: words joined by - _ . with a development marker: ``local-dev-secret-key-min-32-chars``
+_DEV_VALUE = re.compile(
+    r"(?=.*(^|[-_.])(local|dev|development|test|demo|sample|insecure)([-_.]|$))"
+    r"[A-Za-z0-9]+([-_.][A-Za-z0-9]+)+",
+    re.I,
+)
 
 
 @check
 def values_no_secrets(
     t: Target, chart: ChartInfo, params: PlaceholderParams
 ) -> Iterable[Violation]:
-    """values.yaml commits no credential: an API-key or private-key shape, a URL with a
+    """values.yaml and the other values files the renders read (a profile's, --values)
+    commit no credential: an API-key or private-key shape, a URL with a
     password, or a high-entropy string under a secret-named key (digests and checksums
     under other keys are not credentials)."""
     import dataclasses
@@ -133,17 +142,14 @@ def values_no_secrets(
     from .util import SECRET_NAME
 
     placeholder = params.placeholder
-    where = dataclasses.replace(
-        chart, file=str(Path(chart.dir, "values.yaml")), lines=chart.values_lines
-    )
 
-    def walk(node: Any, path: tuple[Any, ...]) -> Iterable[Violation]:
+    def walk(node: Any, path: tuple[Any, ...], where: ChartInfo, label: str):
         if isinstance(node, dict):
             for k, v in node.items():
-                yield from walk(v, (*path, k))
+                yield from walk(v, (*path, k), where, label)
         elif isinstance(node, list):
             for i, v in enumerate(node):
-                yield from walk(v, (*path, i))
+                yield from walk(v, (*path, i), where, label)
         elif isinstance(node, str) and path:
             why = looks_real(node, placeholder)
             if why == "it is a high-entropy string" and not SECRET_NAME.search(str(path[-1])):
@@ -153,20 +159,34 @@ def values_no_secrets(
                 why += ", to an in-cluster development database with a short password"
                 severity = "warning"
             snake = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(path[-1])).upper()
-            if why is None and len(node) >= 8 and named_like_secret(snake, node):
+            parent = next((str(p) for p in reversed(path[:-1]) if isinstance(p, str)), "")
+            if (
+                why is None
+                and len(node) >= 8
+                and named_like_secret(snake, node)
+                and not _KEY_NAMES_PARENT.match(parent)  # the name of a key, not its value
+            ):
                 why, severity = "its key says it is a secret and it holds a literal value", None
-                parent = next((str(p) for p in reversed(path[:-1]) if isinstance(p, str)), "")
                 if _DB_PARENT.match(parent) and len(node) < 12:
                     why += " (a short default password of a bundled database)"
+                    severity = "warning"
+                elif _DEV_VALUE.fullmatch(node):
+                    why += " (words marking a local development value)"
                     severity = "warning"
             if why:
                 key = ".".join(map(str, path))
                 yield Violation(
-                    f"chart {chart.name} values.yaml {key} holds what looks like a real "
-                    f"credential ({why}); the value is not shown",
+                    f"{label} {key} holds what looks like a real credential ({why}); "
+                    f"the value is not shown",
                     path,
                     subject=where,
                     severity=severity,
                 )
 
-    yield from walk(chart.values, ())
+    own = dataclasses.replace(
+        chart, file=str(Path(chart.dir, "values.yaml")), lines=chart.values_lines
+    )
+    yield from walk(chart.values, (), own, f"chart {chart.name} values.yaml")
+    for file, data, lines in chart.values_files:  # a profile's file, --values
+        where = dataclasses.replace(chart, file=file, lines=lines)
+        yield from walk(data, (), where, f"values file {display_path(file)}")

@@ -53,6 +53,19 @@ def chart_info(chart_dir: str) -> ChartInfo:
     )
 
 
+def values_files(files: list[str]) -> tuple[tuple[str, dict[str, Any], Any], ...]:
+    """(file, mapping, line lookup) of each values file that reads as a mapping; one that
+    does not is left to the render, which says why in helm's words."""
+    out = []
+    for f in dict.fromkeys(files):
+        try:
+            data, lines = load_yaml_mapping(read_input(f, "values file"), f)
+        except InputError:
+            continue
+        out.append((f, plain(data), lines))
+    return tuple(out)
+
+
 def read_values(files: list[str]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for f in files:
