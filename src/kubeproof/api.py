@@ -254,14 +254,10 @@ def duplicate_key_findings(targets: list[Target]) -> list[Finding]:
                 key = (obj.ref, obj.file, line, keys)
                 if key in out:
                     continue
-                out[key] = Finding(
+                out[key] = Finding.on(
+                    obj,
                     rule="duplicate-key",
                     severity="warning",
-                    kind=obj.kind,
-                    namespace=obj.namespace,
-                    name=obj.name,
-                    container=None,
-                    file=display_path(obj.file),
                     line=line,
                     message=f"{obj.ref} {where} repeats {keys}: helm and kubectl keep the "
                     f"last value (checked here), Flux and kustomize reject the object",
@@ -283,14 +279,11 @@ def render_findings(chart: str | None, targets: list[Target]) -> list[Finding]:
             continue
         m = _WHERE.search(t.render_error)
         out.append(
-            Finding(
+            Finding.on(
+                t.chart,
                 rule="chart-render",
                 severity="error",
-                kind="HelmChart",
-                namespace=None,
-                name=t.name,
-                container=None,
-                file=display_path(m.group(1)) if m else display_path(t.file),
+                file=display_path(m.group(1) if m else t.chart.file),
                 line=int(m.group(2)) if m else 1,
                 message=t.render_error,
                 remediation="Fix the cause named in the message; no object of this "
@@ -298,17 +291,15 @@ def render_findings(chart: str | None, targets: list[Target]) -> list[Finding]:
                 profiles=(t.profile,) if t.profile else (),
             )
         )
-    if chart and Path(chart, "Chart.yaml").is_file():
+    info = next((t.chart for t in targets if t.chart is not None), None)
+    if chart and info is not None and Path(chart, "Chart.yaml").is_file():
         for p in chart_problems(chart):
             if not p.blocking:
                 out.append(
-                    Finding(
+                    Finding.on(
+                        info,
                         rule=p.rule,
                         severity="warning",
-                        kind="HelmChart",
-                        namespace=None,
-                        name=targets[0].name if targets else Path(chart).name,
-                        container=None,
                         file=display_path(p.file),
                         line=p.line,
                         message=p.message,

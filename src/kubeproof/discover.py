@@ -121,16 +121,11 @@ def _ref(obj: Any) -> str:
 
 
 def _finding(obj: Any, severity: str, message: str, fix: str) -> Finding:
-    from .model import display_path
-
-    return Finding(
+    return Finding.on(
+        obj,
         rule="component-discovery",
         severity=severity,
-        kind=obj.kind,
-        namespace=getattr(obj, "namespace", None),
         name=obj.name if not isinstance(obj, Dockerfile) else Path(obj.file).name,
-        container=None,
-        file=display_path(obj.file),
         line=obj.line if isinstance(obj, K8sObject) else 1,
         message=message,
         remediation=fix,

@@ -308,15 +308,17 @@ class Finding:
     @classmethod
     def on(cls, subject: Any, **fields: Any) -> Finding:
         """A finding about ``subject`` (an object, Dockerfile, chart or release): its kind,
-        namespace, name and file, with ``fields`` (rule, severity, line, message, ...)."""
-        fields.setdefault("container", None)
-        return cls(
-            kind=subject.kind,
-            namespace=subject.namespace,
-            name=subject.name,
-            file=display_path(subject.file),
-            **fields,
-        )
+        namespace, name and file, with ``fields`` (rule, severity, line, message, ...);
+        ``fields`` may name the place more exactly (``file``: the template a render error
+        points at, shown as given)."""
+        place = {
+            "kind": subject.kind,
+            "namespace": getattr(subject, "namespace", None),
+            "name": subject.name,
+            "file": display_path(subject.file),
+            "container": None,
+        }
+        return cls(**{**place, **fields})
 
     def to_json(self) -> dict[str, Any]:
         return {
