@@ -246,12 +246,29 @@ class ResourcesParams:
 def resources(t: Target, obj: K8sObject, params: ResourcesParams) -> Iterable[Violation]:
     """Requests and limits set (to the expected figures with ``expected``)."""
     figures = t.expectations.resources(t.component(obj.component)) if params.expected else {}
+    wanted = params.resources
+    what = ", ".join(wanted)
     for path, c in obj.containers(init=True):
         name = cname(c, path)
-        res = c.get("resources") if isinstance(c.get("resources"), dict) else {}
-        for section in ("requests", "limits"):
-            got = res.get(section) if isinstance(res.get(section), dict) else {}
+        res = mapping(c.get("resources"))
+        sections = {s: mapping(res.get(s)) for s in ("requests", "limits")}
+        empty = [s for s, got in sections.items() if all(got.get(r) is None for r in wanted)]
+        if len(empty) == 2:  # nothing set at all: one finding, not one per figure
+            yield Violation(
+                f'{obj.ref} container "{name}" has no `resources`: no {what} requests or limits',
+                (*path, "resources"),
+                name,
+            )
+            continue
+        for section, got in sections.items():
             expected = figures.get(section) or {}
+            if section in empty:
+                yield Violation(
+                    f'{obj.ref} container "{name}" has no `resources.{section}` ({what})',
+                    (*path, "resources", section),
+                    name,
+                )
+                continue
             for resource in params.resources:
                 value = got.get(resource)
                 if value is None:
