@@ -238,7 +238,8 @@ _WHERE = re.compile(r": (\S+?\.(?:yaml|yml|tpl|json|helmignore|txt)):(\d+)(?::\d
 
 
 def duplicate_key_findings(targets: list[Target]) -> list[Finding]:
-    """A warning per mapping that repeats a key, at the line that writes the repeat."""
+    """A warning per mapping that repeats a key, at the line that writes the repeat: in
+    the rendered objects, and in values.yaml and the other values files read."""
     from .load.dupkeys import duplicate_line
 
     out: dict[tuple, Finding] = {}
@@ -264,6 +265,23 @@ def duplicate_key_findings(targets: list[Target]) -> list[Finding]:
                     remediation="Write each key once (two helpers that both emit the same "
                     "labels are the usual cause).",
                     profiles=(t.profile,) if t.profile else (),
+                )
+    chart = next((t.chart for t in targets if t.chart is not None), None)
+    if chart is not None:
+        files = [(str(Path(chart.dir, "values.yaml")), chart.values_repeats)]
+        files += [(f, repeats) for f, _data, _lines, repeats in chart.values_files]
+        for file, repeats in files:
+            for key, line, first in repeats:
+                out[(file, line)] = Finding.on(
+                    chart,
+                    rule="duplicate-key",
+                    severity="warning",
+                    file=display_path(file),
+                    line=line,
+                    message=f"{display_path(file)} repeats `{key}` (first at line {first}): "
+                    f"helm keeps the last value whole (checked here); what the first set "
+                    f"is lost",
+                    remediation="Write each key once (merge the two blocks).",
                 )
     return list(out.values())
 

@@ -257,8 +257,10 @@ class ChartInfo:
     values: dict[str, Any] = field(default_factory=dict)  # values.yaml, as committed
     values_lines: Any = None  # callable(path) -> line in values.yaml
     #: the other values files the renders read (a profile's, --values), in order:
-    #: (file, its mapping, callable(path) -> line); credentials there leak as in values.yaml
-    values_files: tuple[tuple[str, dict[str, Any], Any], ...] = ()
+    #: (file, its mapping, callable(path) -> line, repeated keys as in values_repeats)
+    values_files: tuple[tuple[str, dict[str, Any], Any, list], ...] = ()
+    #: (key, line, first line) of each key values.yaml repeats (helm keeps the last)
+    values_repeats: list[tuple[str, int, int]] = field(default_factory=list)
     component = None
     namespace = None
     is_hook = False

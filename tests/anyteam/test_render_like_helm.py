@@ -256,3 +256,38 @@ def test_requirements_yaml_dependency_not_vendored_is_named_too(capsys, tmp_path
     code, _, err = run_json(capsys, "--chart", str(chart), "--no-config", "--renderer", renderer)
     assert code == 2
     assert f"{chart / 'requirements.yaml'}:2: the dependency redis" in err
+
+
+PRIV = """apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+    - name: c
+      image: busybox:1.36
+      securityContext:
+        privileged: {{ .Values.sec.privileged }}
+"""
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_a_key_repeated_in_a_values_file_is_a_warning_and_the_last_value_is_checked(
+    capsys, tmp_path, renderer
+):
+    """helm keeps a repeated values key's last value, whole; so does the check, with a
+    warning at the repeat's line of that file (values.yaml or a --values file)."""
+    if renderer == "cli":
+        require("helm")
+    chart = write_chart(tmp_path, {"pod.yaml": PRIV}, "sec:\n  privileged: false\nx: 1\nx: 2\n")
+    extra = tmp_path / "dev-values.yaml"
+    extra.write_text("sec:\n  privileged: false\n  other: 1\nsec:\n  privileged: true\n")
+    code, report, _ = run_json(
+        capsys, "--chart", str(chart), "--no-config", "--values", str(extra), "--renderer", renderer
+    )
+    assert code == 1, report  # not 2: the render went on with the last value
+    assert "no-privileged" in rules_of(report)
+    dups = {(f["file"], f["line"]): f for f in report["findings"] if f["rule"] == "duplicate-key"}
+    assert set(dups) == {(str(chart / "values.yaml"), 4), (str(extra), 4)}
+    assert all(f["severity"] == "warning" for f in dups.values())
+    assert "repeats `sec` (first at line 1)" in dups[(str(extra), 4)]["message"]

@@ -187,6 +187,6 @@ def values_no_secrets(
         chart, file=str(Path(chart.dir, "values.yaml")), lines=chart.values_lines
     )
     yield from walk(chart.values, (), own, f"chart {chart.name} values.yaml")
-    for file, data, lines in chart.values_files:  # a profile's file, --values
+    for file, data, lines, _repeats in chart.values_files:  # a profile's file, --values
         where = dataclasses.replace(chart, file=file, lines=lines)
         yield from walk(data, (), where, f"values file {display_path(file)}")

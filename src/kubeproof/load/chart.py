@@ -32,13 +32,18 @@ def chart_info(chart_dir: str) -> ChartInfo:
     text = read_input(path, "chart metadata")
     values: dict[str, Any] = {}
     values_lines = None
+    repeats: list[tuple[str, int, int]] = []
     if Path(chart_dir, "values.yaml").exists():  # helm reads it; fail as clearly as for --values
         vtext = read_input(Path(chart_dir, "values.yaml"), "chart values")
+        found: list = []
         try:  # comments only, or broken: the render says so, with helm's words
-            vdata, values_lines = load_yaml_mapping(vtext, str(Path(chart_dir, "values.yaml")))
+            vdata, values_lines = load_yaml_mapping(
+                vtext, str(Path(chart_dir, "values.yaml")), found
+            )
             values = plain(vdata)
         except InputError:
             pass
+        repeats = repeated_keys(found)
     data, lines = load_yaml_mapping(text, str(path))
     return ChartInfo(
         dir=chart_dir,
@@ -50,19 +55,31 @@ def chart_info(chart_dir: str) -> ChartInfo:
         lines=lines,
         values=values,
         values_lines=values_lines,
+        values_repeats=repeats,
     )
 
 
-def values_files(files: list[str]) -> tuple[tuple[str, dict[str, Any], Any], ...]:
-    """(file, mapping, line lookup) of each values file that reads as a mapping; one that
-    does not is left to the render, which says why in helm's words."""
+def repeated_keys(found: list) -> list[tuple[str, int, int]]:
+    """(key, line, line of its first occurrence), 1-based, of each key a values file
+    repeats (``load_plain``'s collected duplicates)."""
+    out = []
+    for node, key, line in found:
+        first = next((k.start_mark.line for k, _ in node.value if k.value == str(key)), line)
+        out.append((str(key), line + 1, first + 1))
+    return out
+
+
+def values_files(files: list[str]) -> tuple[tuple[str, dict[str, Any], Any, list], ...]:
+    """(file, mapping, line lookup, repeated keys) of each values file that reads as a
+    mapping; one that does not is left to the render, which says why in helm's words."""
     out = []
     for f in dict.fromkeys(files):
+        found: list = []
         try:
-            data, lines = load_yaml_mapping(read_input(f, "values file"), f)
+            data, lines = load_yaml_mapping(read_input(f, "values file"), f, found)
         except InputError:
             continue
-        out.append((f, plain(data), lines))
+        out.append((f, plain(data), lines, repeated_keys(found)))
     return tuple(out)
 
 
@@ -72,7 +89,7 @@ def read_values(files: list[str]) -> dict[str, Any]:
         text = read_input(f, "values file")
         if not text.strip():
             continue
-        data, _ = load_yaml_mapping(text, f)
+        data, _ = load_yaml_mapping(text, f, [])  # a repeated key: the last wins, as in helm
         merged = deep_merge(merged, plain(data))
     return merged
 

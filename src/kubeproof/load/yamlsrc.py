@@ -258,13 +258,16 @@ def split_documents(text: str) -> list[tuple[int, str | None, str]]:
     return docs
 
 
-def load_yaml_mapping(text: str, file: str) -> tuple[dict[str, Any], Callable]:
+def load_yaml_mapping(
+    text: str, file: str, duplicates: list | None = None
+) -> tuple[dict[str, Any], Callable]:
     """One YAML mapping (Chart.yaml, kubeproof.yaml, a policy) as plain data, with its
-    line finder."""
+    line finder; ``duplicates``: collect repeated keys there (the last value wins, as in
+    helm's values files) instead of raising."""
     from yaml import YAMLError
 
     try:
-        data, _ = load_plain(text)
+        data, _ = load_plain(text, duplicates)
     except YAMLError as err:
         raise InputError(f"{file}: {_yaml_error(err)}") from err
     if not isinstance(data, dict):
