@@ -46,6 +46,7 @@ def main() -> int:
     ap.add_argument("--before", required=True, help="the commit to compare with")
     ap.add_argument("--repeat", type=int, default=5, help="runs of each tier set, each side")
     ap.add_argument("--check-repeat", type=int, default=15)
+    ap.add_argument("--skip-tier", action="store_true", help="kubeproof check only")
     args = ap.parse_args()
     uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     tmp = Path(tempfile.mkdtemp(prefix="kubeproof-before-"))
@@ -79,7 +80,7 @@ def main() -> int:
             for cache in (tree / "src").rglob("__pycache__"):
                 shutil.rmtree(cache, ignore_errors=True)
         rows = []
-        for label, cmd, repeat in cases:
+        for label, cmd, repeat in cases[2:] if args.skip_tier else cases:
             rows += measure(label, cmd, repeat, sides, pyc=False)
         for _, (tree, env) in sides.items():  # write each side's bytecode cache once
             env2 = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
