@@ -2,7 +2,8 @@
 chart, at an earlier commit and at this checkout, run alternately (so both see the same
 load), medians of wall and CPU time; prints Markdown rows with ``uptime``.
 
-    .venv/bin/python bench/static_ab.py --before COMMIT [--repeat 5] [--check-repeat 15] [--skip-tier]
+    .venv/bin/python bench/static_ab.py --before COMMIT [--repeat 5] [--check-repeat 15]
+                                        [--skip-tier]
 
 The earlier commit is checked out in a temporary git worktree and imported through
 PYTHONPATH (this venv's editable install would import this checkout otherwise); its
