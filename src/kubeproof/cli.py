@@ -11,6 +11,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable
+from functools import cache
 from typing import IO
 
 from .model import DEFAULT_KUBE_VERSION, DEFAULT_RENDERER, FORMATS, RENDERERS
@@ -140,8 +141,27 @@ def emit(output: str | None, write: Callable[[IO[str], bool | None], None]) -> b
     return True
 
 
+#: the environment variables build_parser reads defaults from
+_DEFAULTS_FROM_ENV = ("KUBEPROOF_KUBE_VERSION", "KUBEPROOF_PROFILE", "KUBEPROOF_RENDERER")
+
+
+@cache
+def _parser(env: tuple[str | None, ...]) -> argparse.ArgumentParser:
+    """One parser per environment of defaults: main runs many times in one process (the
+    tests, hooks), and building the parser costs more than parsing with it."""
+    return build_parser()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    args = _parser(tuple(os.environ.get(k) for k in _DEFAULTS_FROM_ENV)).parse_args(argv)
+    for name, value in vars(args).items():  # a default list is the parser's own: copy it
+        if isinstance(value, list):
+            setattr(args, name, list(value))
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     if args.command == "init":
         return _init(args)
     if args.command == "mutate":
