@@ -98,3 +98,84 @@ def test_every_rule_schema_compiled_agrees_with_jsonschema_on_every_fixture():
     ]
     assert not disagree, disagree[:3]
     assert any(not r.compiled().is_valid(u) for r in schema_rules for u in units)
+
+
+def _deployment_schema():
+    from kubeproof.checks.kube_schema import _schema
+
+    directory, schema = _schema("1.34", True, "Deployment", "apps/v1")
+    return directory, schema
+
+
+def test_cut_definitions_hold_every_reference_and_give_the_same_verdicts():
+    """jsonschema-rs gets only the definitions a kind reaches: every $ref must resolve
+    in them, and the verdicts must be those of the full definitions."""
+    import jsonschema_rs
+
+    from kubeproof.checks.kube_schema import (
+        _DEFINITIONS_URI,
+        _definitions,
+        compile_schema,
+        reached_definitions,
+    )
+
+    directory, schema = _deployment_schema()
+    full = _definitions(directory)
+    cut = reached_definitions(full, schema)
+    assert cut is not None and 0 < len(cut["$defs"]) < len(full["$defs"])
+    assert "io.k8s.api.core.v1.Container" in cut["$defs"]
+    base = "https://kubernetes.io/api/deployment.json"
+    fast = {
+        name: compile_schema(
+            schema, registry=jsonschema_rs.Registry([(_DEFINITIONS_URI, defs)]), base_uri=base
+        )
+        for name, defs in (("cut", cut), ("full", full))
+    }
+    cases = [
+        DEPLOYMENT,
+        _with("spec.template.spec.containers.0.imagePullPolicyy", "Always"),
+        _with("spec.template.spec.containers.0.readinessProbe.httpGet.port", 1.5),
+        _with("metadata.labels.app", 1),
+    ]
+    verdicts = [[fast[n].is_valid(c) for c in cases] for n in ("cut", "full")]
+    assert verdicts[0] == verdicts[1] == [True, False, False, False]
+    assert reached_definitions(full, {"$ref": "https://elsewhere.example/x.json"}) is None
+    assert reached_definitions(full, {"$ref": "#/$defs/no.such.Definition"}) is None
+
+
+def test_a_stale_corrupt_or_unwritable_schema_cache_never_changes_the_schema(tmp_path, monkeypatch):
+    from kubeproof.checks.kube_schema import (
+        _definitions,
+        _reached_definitions,
+        cache_dir,
+        reached_definitions,
+    )
+
+    directory, schema = _deployment_schema()
+    want = reached_definitions(_definitions(directory), schema)
+
+    def reached():
+        return _reached_definitions(directory, "Deployment", "apps/v1", schema)
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert reached() == want
+    (entry,) = (cache_dir() / "kubernetes-schemas").rglob("deployment-apps-v1.json")
+    assert json.loads(entry.read_text())["definitions"] == want
+    assert reached() == want  # from the cache
+
+    entry.write_bytes(b'{"stamp": [1, 2')  # corrupt: cut again, and written again
+    assert reached() == want
+    assert json.loads(entry.read_text())["definitions"] == want
+
+    stale = json.loads(entry.read_text())
+    stale["stamp"] = [0, 0, 0, 0]  # for other files (another install of the same version)
+    stale["definitions"] = {"$defs": {}}
+    entry.write_text(json.dumps(stale))
+    assert reached() == want
+    assert json.loads(entry.read_text())["stamp"] != [0, 0, 0, 0]
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # cannot be written: silently off
+    assert reached() == want
+    assert blocker.read_text() == ""

@@ -92,14 +92,149 @@ def _compiled_registry(directory: Path) -> Any:
 
 @cache
 def compiled(version: str, strict: bool, kind: str, api_version: str) -> Any:
-    """The kind's schema compiled by jsonschema-rs, or None (no schema, or no jsonschema-rs)."""
+    """The kind's schema compiled by jsonschema-rs, or None (no schema, or no jsonschema-rs).
+
+    jsonschema-rs gets only the definitions the kind reaches, from a small per-kind file
+    in the user's cache (built once from the 1.5 MB ``_definitions.json``); where that
+    cache cannot be used, the full definitions, as before. Either gives the same verdict."""
     found = _schema(version, strict, kind, api_version)
+    if found is None:
+        return None
     try:
-        registry = found and _compiled_registry(found[0])
+        import jsonschema_rs
     except ImportError:
         return None
     base = f"https://kubernetes.io/api/{kind.lower()}.json"
-    return found and compile_schema(found[1], registry=registry, base_uri=base)
+    reached = _reached_definitions(found[0], kind, api_version, found[1])
+    if reached is not None:
+        registry = jsonschema_rs.Registry([(_DEFINITIONS_URI, reached)])
+        fast = compile_schema(found[1], registry=registry, base_uri=base)
+        if fast is not None:
+            return fast
+    return compile_schema(found[1], registry=_compiled_registry(found[0]), base_uri=base)
+
+
+_REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/([^/~]+)$")
+
+
+def _refs(node: Any, into: set[str]) -> bool:
+    """Add the definitions ``node`` refers to into ``into``; False on a $ref of another form."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if ref is not None:
+                m = _REF.match(ref) if isinstance(ref, str) else None
+                if m is None:
+                    return False
+                into.add(m.group(1))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def reached_definitions(definitions: Any, schema: Any) -> Any:
+    """``definitions`` (``_definitions.json``) cut to what ``schema`` reaches, or None when
+    a reference is of a form not understood here (then the full definitions are used)."""
+    defs = definitions.get("$defs")
+    if not isinstance(defs, dict):
+        return None
+    todo: set[str] = set()
+    if not _refs(schema, todo):
+        return None
+    kept: dict[str, Any] = {}
+    while todo:
+        name = todo.pop()
+        if name in kept:
+            continue
+        if name not in defs:
+            return None
+        kept[name] = defs[name]
+        found: set[str] = set()
+        if not _refs(defs[name], found):
+            return None
+        todo |= found - kept.keys()
+    return {**{k: v for k, v in definitions.items() if k != "$defs"}, "$defs": kept}
+
+
+def cache_dir() -> Path | None:
+    """kubeproof's directory in the user's cache ($XDG_CACHE_HOME or ~/.cache), or None."""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            return None
+    return Path(base) / "kubeproof"
+
+
+@cache
+def _validate_version() -> str:
+    """kubernetes-validate's version, read from its version.py (importlib.metadata costs
+    more than the cache saves)."""
+    try:
+        text = (_schema_root().parent / "version.py").read_text()
+    except OSError:
+        return "unknown"
+    m = re.search(r"__version__\s*=\s*[\"']([^\"']+)", text)
+    return m.group(1) if m else "unknown"
+
+
+def _stamp(*paths: Path) -> list[int]:
+    out: list[int] = []
+    for p in paths:
+        st = p.stat()
+        out += [st.st_size, st.st_mtime_ns]
+    return out
+
+
+def _reached_definitions(directory: Path, kind: str, api_version: str, schema: Any) -> Any:
+    """The definitions the kind reaches: from the cache when its entry is for these very
+    files (size and mtime of the kind's schema and of ``_definitions.json``), else cut from
+    ``_definitions.json`` and written to the cache (atomically; silently not when it
+    cannot be written). None when they cannot be cut (the caller uses them all)."""
+    import os
+
+    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    source = directory / f"{kind.lower()}-{group}.json"
+    try:
+        stamp = _stamp(source, directory / "_definitions.json")
+    except OSError:
+        return None
+    root = cache_dir()
+    entry = None
+    if root is not None:
+        entry = (
+            root
+            / "kubernetes-schemas"
+            / f"kubernetes-validate-{_validate_version()}"
+            / directory.name
+        )
+        entry = entry / source.name
+        try:
+            cached = json.loads(entry.read_bytes())
+            if (
+                isinstance(cached, dict)
+                and cached.get("stamp") == stamp
+                and isinstance(cached.get("definitions"), dict)
+            ):
+                return cached["definitions"]
+        except (OSError, ValueError):
+            pass
+    reached = reached_definitions(_definitions(directory), schema)
+    if reached is not None and entry is not None:
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"stamp": stamp, "definitions": reached}))
+            os.replace(tmp, entry)
+        except OSError:
+            pass
+    return reached
 
 
 @dataclass(frozen=True)
