@@ -160,6 +160,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def user_cache_dir() -> str | None:
+    """kubeproof's directory in the user's cache: $XDG_CACHE_HOME, else ~/.cache."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if home == "~":
+            return None
+        base = os.path.join(home, ".cache")
+    return os.path.join(base, "kubeproof")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.command == "init":
@@ -172,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import KubeproofError
 
     inp = inputs_from_args(args)
+    from .checks import kube_schema
+
+    kube_schema.CACHE_DIR = user_cache_dir()
     if inp.renderer != "cli" and not inp.manifests:
         from .load.chart import preload_inprocess
 

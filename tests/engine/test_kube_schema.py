@@ -144,12 +144,13 @@ def test_cut_definitions_hold_every_reference_and_give_the_same_verdicts():
 
 
 def test_a_stale_corrupt_or_unwritable_schema_cache_never_changes_the_schema(tmp_path, monkeypatch):
+    from kubeproof.checks import kube_schema
     from kubeproof.checks.kube_schema import (
         _definitions,
         _reached_definitions,
-        cache_dir,
         reached_definitions,
     )
+    from kubeproof.cli import user_cache_dir
 
     directory, schema = _deployment_schema()
     want = reached_definitions(_definitions(directory), schema)
@@ -158,8 +159,12 @@ def test_a_stale_corrupt_or_unwritable_schema_cache_never_changes_the_schema(tmp
         return _reached_definitions(directory, "Deployment", "apps/v1", schema)
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(kube_schema, "CACHE_DIR", user_cache_dir())
+    assert str(tmp_path / "cache" / "kubeproof") == kube_schema.CACHE_DIR
     assert reached() == want
-    (entry,) = (cache_dir() / "kubernetes-schemas").rglob("deployment-apps-v1.json")
+    (entry,) = (tmp_path / "cache" / "kubeproof" / "kubernetes-schemas").rglob(
+        "deployment-apps-v1.json"
+    )
     assert json.loads(entry.read_text())["definitions"] == want
     assert reached() == want  # from the cache
 
@@ -176,6 +181,8 @@ def test_a_stale_corrupt_or_unwritable_schema_cache_never_changes_the_schema(tmp
 
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # cannot be written: silently off
+    monkeypatch.setattr(kube_schema, "CACHE_DIR", str(blocker / "kubeproof"))  # cannot be written
     assert reached() == want
     assert blocker.read_text() == ""
+    monkeypatch.setattr(kube_schema, "CACHE_DIR", None)  # no cache (the library's default)
+    assert reached() == want

@@ -159,17 +159,9 @@ def reached_definitions(definitions: Any, schema: Any) -> Any:
     return {**{k: v for k, v in definitions.items() if k != "$defs"}, "$defs": kept}
 
 
-def cache_dir() -> Path | None:
-    """kubeproof's directory in the user's cache ($XDG_CACHE_HOME or ~/.cache), or None."""
-    import os
-
-    base = os.environ.get("XDG_CACHE_HOME") or ""
-    if not os.path.isabs(base):
-        try:
-            base = str(Path.home() / ".cache")
-        except RuntimeError:
-            return None
-    return Path(base) / "kubeproof"
+#: where the per-kind definitions are cached (the CLI sets it to the user's cache
+#: directory); None: no cache, every run cuts them from ``_definitions.json`` again
+CACHE_DIR: str | None = None
 
 
 @cache
@@ -205,7 +197,7 @@ def _reached_definitions(directory: Path, kind: str, api_version: str, schema: A
         stamp = _stamp(source, directory / "_definitions.json")
     except OSError:
         return None
-    root = cache_dir()
+    root = Path(CACHE_DIR) if CACHE_DIR else None
     entry = None
     if root is not None:
         entry = (
