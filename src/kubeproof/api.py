@@ -6,7 +6,7 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import AppConfig, find_config
 from .engine import evaluate
@@ -22,6 +22,9 @@ from .model import (
     display_path,
 )
 from .policy import Rule
+
+if TYPE_CHECKING:
+    from .waivers import Waiver
 
 
 @dataclass
@@ -328,8 +331,24 @@ def render_findings(chart: str | None, targets: list[Target]) -> list[Finding]:
     return out
 
 
-def run(inp: Inputs) -> Result:
-    """Load, render, evaluate every rule, apply waivers. Raises KubeproofError on bad input."""
+@dataclass
+class Loaded:
+    """What ``check`` and ``mutate`` evaluate: the config, every rule, the waivers, the
+    rendered targets, and the rules that do not apply to them (id -> why)."""
+
+    config: AppConfig | None
+    rules: list[Rule]
+    waivers: list[Waiver]
+    targets: list[Target]
+    skipped: dict[str, str]
+
+    @property
+    def applicable(self) -> list[Rule]:
+        return [r for r in self.rules if r.id not in self.skipped]
+
+
+def load(inp: Inputs) -> Loaded:
+    """Read config, rules and waivers, render the targets, decide which rules apply."""
     from .policy import default_policies_dir, load_rules
     from .waivers import load_waivers
 
@@ -337,12 +356,19 @@ def run(inp: Inputs) -> Result:
     policies = inp.policies or default_policies_dir()
     rules = load_rules(policies)
     waivers = load_waivers(str(Path(policies, "waivers.yaml")))
-    from .load.chart import DEFAULT_NAMESPACE, RenderOptions
-
     targets = load_targets(inp, cfg, hadolint=any(r.check == "hadolint" for r in rules))
     first = next((t for t in targets if t.render_error is None), targets[0] if targets else None)
     skipped = skipped_rules(rules, first.config if first else cfg)
-    result = evaluate([r for r in rules if r.id not in skipped], targets, waivers)
+    return Loaded(cfg, rules, waivers, targets, skipped)
+
+
+def run(inp: Inputs) -> Result:
+    """Load, render, evaluate every rule, apply waivers. Raises KubeproofError on bad input."""
+    from .load.chart import DEFAULT_NAMESPACE, RenderOptions
+
+    loaded = load(inp)
+    cfg, rules, targets, skipped = loaded.config, loaded.rules, loaded.targets, loaded.skipped
+    result = evaluate(loaded.applicable, targets, loaded.waivers)
     result.rules = rules
     discovery, discovery_findings = discovery_report(targets)
     result.findings += discovery_findings

@@ -391,24 +391,18 @@ def compose(
 
 def run_mutation(inp: Any, only: list[str] | None = None) -> Report:
     """Load what ``kubeproof check`` would, apply every operator, judge every mutant."""
-    from ..api import load_targets, resolve_config, skipped_rules
+    from ..api import load
     from ..errors import InputError, RenderError
-    from ..policy import default_policies_dir, load_rules
-    from ..waivers import load_waivers
 
     started = time.perf_counter()
-    cfg = resolve_config(inp)
-    policies = inp.policies or default_policies_dir()
-    rules = load_rules(policies)
-    waivers = load_waivers(str(Path(policies, "waivers.yaml")))
-    targets = load_targets(inp, cfg, hadolint=any(r.check == "hadolint" for r in rules))
+    loaded = load(inp)
+    cfg, targets, waivers, skipped = loaded.config, loaded.targets, loaded.waivers, loaded.skipped
     broken = [t.render_error for t in targets if t.render_error]
     if broken:  # nothing to mutate: the good artifacts must render first
         raise RenderError(broken[0])
     if not any(t.objects or t.dockerfiles for t in targets):
         raise InputError("checked no object: the input holds no Kubernetes object or Dockerfile")
-    skipped = skipped_rules(rules, targets[0].config if targets else cfg)
-    rules = [r for r in rules if r.id not in skipped]  # as `check` runs them
+    rules = loaded.applicable  # as `check` runs them
     ops = list(catalogue().values())
     if only:
         unknown = sorted(set(only) - {o.name for o in ops})
