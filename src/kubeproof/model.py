@@ -23,6 +23,8 @@ DEFAULT_RENDERER = "inprocess"
 #: Report formats of ``kubeproof check --format``.
 FORMATS = ("text", "json", "sarif", "junit")
 SEVERITIES = ("error", "warning", "info")
+#: How grave a severity is: info 0, warning 1, error 2.
+SEVERITY_RANK = {sev: rank for rank, sev in enumerate(reversed(SEVERITIES))}
 
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "Pod": ("spec",),

@@ -19,10 +19,11 @@ from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 
 from kubeproof.api import Inputs, load_targets, resolve_config
+from kubeproof.model import SEVERITY_RANK
 from kubeproof.mutate.operators import catalogue, sites
 from kubeproof.mutate.patch import diff_targets
 from kubeproof.mutate.render_ops import CHART_RENDER
-from kubeproof.mutate.runner import SEVERITY_RANK, Mutator, compose
+from kubeproof.mutate.runner import Mutator, compose
 from kubeproof.policy import default_policies_dir, load_rules
 from kubeproof.waivers import load_waivers
 

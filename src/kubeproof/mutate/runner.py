@@ -366,9 +366,6 @@ class Mutator:
             start_hadolint(list(dockerfiles.values()), self.targets[0].hadolint_config)
 
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
-
-
 def compose(
     targets: list[Target], steps: list[tuple[Operator, int]]
 ) -> tuple[list[Target], list[Operator]]:

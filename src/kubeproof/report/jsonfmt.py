@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..model import Result
+from ..model import SEVERITY_RANK, Result
 
 
 def as_dict(result: Result) -> dict[str, Any]:
@@ -22,8 +22,9 @@ def as_dict(result: Result) -> dict[str, Any]:
 
 
 def sort_findings(findings: list[Any]) -> list[Any]:
-    order = {"error": 0, "warning": 1, "info": 2}
-    return sorted(findings, key=lambda f: (f.file or "", f.line or 0, order[f.severity], f.rule))
+    return sorted(
+        findings, key=lambda f: (f.file or "", f.line or 0, -SEVERITY_RANK[f.severity], f.rule)
+    )
 
 
 def render(result: Result) -> str:
