@@ -236,3 +236,21 @@ def test_objects_from_a_shared_definition_point_into_it(tmp_path):
     assert obj.file == str(chart / "templates" / "_helpers.tpl")
     assert obj.line_of(("spec", "replicas")) == 10
     assert obj.line_of(()) == 6
+
+
+@pytest.mark.parametrize("kind", ["text", "binary"])
+def test_standard_input_over_the_limit_is_refused(monkeypatch, kind):
+    """Standard input has the file limit, whether it is a text stream or has a byte buffer."""
+    import io
+
+    from kubeproof.errors import InputError
+    from kubeproof.load import files
+
+    monkeypatch.setattr(files, "MAX_INPUT_BYTES", 8)
+    data = "kind: Pod\n"  # 10 bytes
+    stream = io.StringIO(data) if kind == "text" else io.TextIOWrapper(io.BytesIO(data.encode()))
+    with pytest.raises(InputError, match="cannot read manifests <stdin>: over the"):
+        files.read_stream(stream, "<stdin>", "manifests")
+    monkeypatch.setattr(files, "MAX_INPUT_BYTES", 10)
+    stream = io.StringIO(data) if kind == "text" else io.TextIOWrapper(io.BytesIO(data.encode()))
+    assert files.read_stream(stream, "<stdin>", "manifests") == data

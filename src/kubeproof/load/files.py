@@ -71,13 +71,8 @@ def read_input(path: str | os.PathLike[str], what: str) -> str:
 
 def read_stream(stream: IO[str], name: str, what: str) -> str:
     """All of ``stream`` (standard input), with the same limits as a file."""
-    binary = getattr(stream, "buffer", None)
-    if binary is None:  # already text (a StringIO)
-        text = stream.read(MAX_INPUT_BYTES + 1)
-        if len(text) > MAX_INPUT_BYTES:
-            raise InputError(f"cannot read {what} {name}: over the {_mib(MAX_INPUT_BYTES)} limit")
-        return text
-    data = binary.read(MAX_INPUT_BYTES + 1)
+    binary = getattr(stream, "buffer", None)  # None: already text (a StringIO)
+    data = (stream if binary is None else binary).read(MAX_INPUT_BYTES + 1)
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(f"cannot read {what} {name}: over the {_mib(MAX_INPUT_BYTES)} limit")
-    return decode_input(data, name, what)
+    return data if binary is None else decode_input(data, name, what)
