@@ -98,6 +98,8 @@ def load_targets(inp: Inputs, cfg: AppConfig | None, hadolint: bool = False) -> 
         raise InputError("nothing to check: pass --chart DIR, --manifests FILE|- or --dockerfile")
     info = chart_info(chart) if chart else None
     release = inp.release or (cfg.data.get("release") if cfg else None)
+    if release is None and info is not None:
+        release = info.name  # the default release: read once here, not per render
     base = {
         "dockerfiles": dockerfiles,
         "chart": info,
@@ -364,7 +366,7 @@ def load(inp: Inputs) -> Loaded:
 
 def run(inp: Inputs) -> Result:
     """Load, render, evaluate every rule, apply waivers. Raises KubeproofError on bad input."""
-    from .load.chart import DEFAULT_NAMESPACE, RenderOptions
+    from .load.chart import DEFAULT_NAMESPACE
 
     loaded = load(inp)
     cfg, rules, targets, skipped = loaded.config, loaded.rules, loaded.targets, loaded.skipped
@@ -382,7 +384,7 @@ def run(inp: Inputs) -> Result:
         result.context["release"] = {
             "name": inp.release
             or (cfg.data.get("release") if cfg else None)
-            or RenderOptions(release=None).release_for(targets[0].chart.dir),
+            or targets[0].chart.name,
             "namespace": inp.namespace or DEFAULT_NAMESPACE,
             "default": not inp.release,
         }

@@ -7,11 +7,11 @@ command line is wrong (one clear line on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import os
 import sys
 from collections.abc import Callable
-from functools import cache
 from typing import IO
 
 from .model import DEFAULT_KUBE_VERSION, DEFAULT_RENDERER, FORMATS, RENDERERS
@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_input_args(c)
     c.add_argument("--format", choices=FORMATS, default="text")
     c.add_argument("--output", metavar="FILE")
+    c.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the cache of renders and schemas ($XDG_CACHE_HOME/kubeproof)",
+    )
     i = sub.add_parser("init", help="write a commented kubeproof.yaml from discovery")
     add_input_args(i)
     i.add_argument("--output", "-o", metavar="FILE", default="kubeproof.yaml")
@@ -145,7 +150,7 @@ def emit(output: str | None, write: Callable[[IO[str], bool | None], None]) -> b
 _DEFAULTS_FROM_ENV = ("KUBEPROOF_KUBE_VERSION", "KUBEPROOF_PROFILE", "KUBEPROOF_RENDERER")
 
 
-@cache
+@functools.cache
 def _parser(env: tuple[str | None, ...]) -> argparse.ArgumentParser:
     """One parser per environment of defaults: main runs many times in one process (the
     tests, hooks), and building the parser costs more than parsing with it."""
@@ -183,13 +188,13 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import KubeproofError
 
     inp = inputs_from_args(args)
-    from .checks import kube_schema
+    from . import cache
 
-    kube_schema.CACHE_DIR = user_cache_dir()
-    if inp.renderer != "cli" and not inp.manifests:
-        from .load.chart import preload_inprocess
-
-        preload_inprocess()  # a chart will most likely be rendered
+    # The user's cache, for this run only (main also runs in-process, in tests and hooks).
+    # HELM_C_LIB makes helm-python-sdk load another library than the one installed, which
+    # the render cache's key does not know: no cache then.
+    off = args.no_cache or bool(os.environ.get("HELM_C_LIB"))
+    cache_dir, cache.DIR = cache.DIR, None if off else user_cache_dir()
     # One run builds every object once and keeps it: the cyclic collector would walk that
     # growing heap again and again (a third of the CPU on 10,400 objects). Collect rarely,
     # for this run only (main also runs in-process, in tests and hooks).
@@ -204,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         gc.set_threshold(*thresholds)
+        cache.DIR = cache_dir
     from .report import write
 
     if not emit(args.output, lambda out, color: write(result, args.format, out, color=color)):

@@ -144,7 +144,7 @@ def test_cut_definitions_hold_every_reference_and_give_the_same_verdicts():
 
 
 def test_a_stale_corrupt_or_unwritable_schema_cache_never_changes_the_schema(tmp_path, monkeypatch):
-    from kubeproof.checks import kube_schema
+    from kubeproof import cache
     from kubeproof.checks.kube_schema import (
         _definitions,
         _reached_definitions,
@@ -159,8 +159,8 @@ def test_a_stale_corrupt_or_unwritable_schema_cache_never_changes_the_schema(tmp
         return _reached_definitions(directory, "Deployment", "apps/v1", schema)
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(kube_schema, "CACHE_DIR", user_cache_dir())
-    assert str(tmp_path / "cache" / "kubeproof") == kube_schema.CACHE_DIR
+    monkeypatch.setattr(cache, "DIR", user_cache_dir())
+    assert str(tmp_path / "cache" / "kubeproof") == cache.DIR
     assert reached() == want
     (entry,) = (tmp_path / "cache" / "kubeproof" / "kubernetes-schemas").rglob(
         "deployment-apps-v1.json"
@@ -181,8 +181,8 @@ def test_a_stale_corrupt_or_unwritable_schema_cache_never_changes_the_schema(tmp
 
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
-    monkeypatch.setattr(kube_schema, "CACHE_DIR", str(blocker / "kubeproof"))  # cannot be written
+    monkeypatch.setattr(cache, "DIR", str(blocker / "kubeproof"))  # cannot be written
     assert reached() == want
     assert blocker.read_text() == ""
-    monkeypatch.setattr(kube_schema, "CACHE_DIR", None)  # no cache (the library's default)
+    monkeypatch.setattr(cache, "DIR", None)  # no cache (the library's default)
     assert reached() == want

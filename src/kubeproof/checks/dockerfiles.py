@@ -223,6 +223,10 @@ def start_hadolint(dockerfiles: list[Dockerfile], hadolint_config: str | None = 
         key, cfg = _key(df, None if hadolint_config is None else _Cfg(hadolint_config))
         if key in _HADOLINT_CACHE or key in _PENDING:
             continue
+        stored = _stored(exe, key)
+        if stored is not None:
+            _HADOLINT_CACHE[key] = stored
+            continue
         cmd = [exe, "--format", "json", "--no-fail", *(["--config", cfg] if cfg else []), "-"]
         p = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -231,6 +235,49 @@ def start_hadolint(dockerfiles: list[Dockerfile], hadolint_config: str | None = 
         p.stdin.write(df.text)
         p.stdin.close()
         _PENDING[key] = p
+
+
+def _entry(exe: str | None, key: tuple[str, str | None]) -> Path | None:
+    """hadolint's output for this text and config, in the user's cache: keyed by the text,
+    the config's text and hadolint's binary (path, size, mtime)."""
+    import hashlib
+    import os
+
+    from .. import cache
+
+    if cache.DIR is None or exe is None:
+        return None
+    try:
+        st = os.stat(exe)
+    except OSError:
+        return None
+    h = hashlib.sha256(f"{exe}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    for part in key:
+        h.update(b"\0" if part is None else part.encode() + b"\1")
+    return cache.entry("hadolint", f"{h.hexdigest()}.json")
+
+
+def _stored(exe: str | None, key: tuple[str, str | None]) -> tuple[str, str] | None:
+    import json
+
+    from .. import cache
+
+    data = cache.read(_entry(exe, key))
+    try:
+        out = json.loads(data) if data else None
+    except ValueError:
+        return None
+    if isinstance(out, list) and len(out) == 2 and all(isinstance(x, str) for x in out):
+        return out[0], out[1]
+    return None
+
+
+def _store(exe: str | None, key: tuple[str, str | None], result: tuple[str, str]) -> None:
+    import json
+
+    from .. import cache
+
+    cache.write(_entry(exe, key), json.dumps(result).encode(), keep=256)
 
 
 class _Cfg:
@@ -252,7 +299,8 @@ def _hadolint_all(t: Target) -> dict[int, tuple[str, str]]:
             stdout, stderr = p.stdout.read(), p.stderr.read()
             p.stdout.close()
             p.stderr.close()
-            p.wait()
+            if p.wait() == 0:  # --no-fail: anything else is hadolint failing, not a finding
+                _store(_hadolint_exe(), key, (stdout, stderr))
             _HADOLINT_CACHE[key] = (stdout, stderr)
         out[id(df)] = _HADOLINT_CACHE[key]
     return out

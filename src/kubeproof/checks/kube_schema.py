@@ -159,11 +159,6 @@ def reached_definitions(definitions: Any, schema: Any) -> Any:
     return {**{k: v for k, v in definitions.items() if k != "$defs"}, "$defs": kept}
 
 
-#: where the per-kind definitions are cached (the CLI sets it to the user's cache
-#: directory); None: no cache, every run cuts them from ``_definitions.json`` again
-CACHE_DIR: str | None = None
-
-
 @cache
 def _validate_version() -> str:
     """kubernetes-validate's version, read from its version.py (importlib.metadata costs
@@ -189,7 +184,7 @@ def _reached_definitions(directory: Path, kind: str, api_version: str, schema: A
     files (size and mtime of the kind's schema and of ``_definitions.json``), else cut from
     ``_definitions.json`` and written to the cache (atomically; silently not when it
     cannot be written). None when they cannot be cut (the caller uses them all)."""
-    import os
+    from .. import cache as kcache
 
     group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     source = directory / f"{kind.lower()}-{group}.json"
@@ -197,35 +192,25 @@ def _reached_definitions(directory: Path, kind: str, api_version: str, schema: A
         stamp = _stamp(source, directory / "_definitions.json")
     except OSError:
         return None
-    root = Path(CACHE_DIR) if CACHE_DIR else None
-    entry = None
-    if root is not None:
-        entry = (
-            root
-            / "kubernetes-schemas"
-            / f"kubernetes-validate-{_validate_version()}"
-            / directory.name
-        )
-        entry = entry / source.name
-        try:
-            cached = json.loads(entry.read_bytes())
-            if (
-                isinstance(cached, dict)
-                and cached.get("stamp") == stamp
-                and isinstance(cached.get("definitions"), dict)
-            ):
-                return cached["definitions"]
-        except (OSError, ValueError):
-            pass
+    entry = kcache.entry(
+        "kubernetes-schemas",
+        f"kubernetes-validate-{_validate_version()}",
+        directory.name,
+        source.name,
+    )
+    try:
+        cached = json.loads(kcache.read(entry) or b"null")
+        if (
+            isinstance(cached, dict)
+            and cached.get("stamp") == stamp
+            and isinstance(cached.get("definitions"), dict)
+        ):
+            return cached["definitions"]
+    except ValueError:
+        pass
     reached = reached_definitions(_definitions(directory), schema)
-    if reached is not None and entry is not None:
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"stamp": stamp, "definitions": reached}))
-            os.replace(tmp, entry)
-        except OSError:
-            pass
+    if reached is not None:
+        kcache.write(entry, json.dumps({"stamp": stamp, "definitions": reached}).encode())
     return reached
 
 

@@ -191,22 +191,6 @@ def render_cli(
     return proc.stdout
 
 
-def preload_inprocess() -> None:
-    """Load helm-python-sdk's native library in the background: starting its Go runtime
-    takes about 0.2 s, which then overlaps with reading rules, config and Dockerfiles
-    (the call into Go releases the GIL). render_inprocess imports it as usual, and
-    reports a library that fails to load."""
-    import threading
-
-    def load() -> None:
-        try:
-            import helm_python  # noqa: F401
-        except Exception:
-            return
-
-    threading.Thread(target=load, name="kubeproof-libhelm", daemon=True).start()
-
-
 def render_inprocess(
     chart_dir: str,
     values: list[str],
@@ -289,8 +273,14 @@ def render_chart(
     if renderer == "cli":
         text = render_cli(chart_dir, values, release, namespace, kube_version, sets, set_strings)
     else:
-        overrides = set_overrides(opts.sets, opts.set_strings)
-        text = render_inprocess(chart_dir, values, release, namespace, overrides)
+        from . import rendercache
+
+        key = rendercache.key(chart_dir, values, opts.sets, opts.set_strings, release, namespace)
+        text = rendercache.get(key)
+        if text is None:
+            overrides = set_overrides(opts.sets, opts.set_strings)
+            text = render_inprocess(chart_dir, values, release, namespace, overrides)
+            rendercache.put(key, text)
     label = _describe(chart_dir, values)
     try:
         objects = load_manifests(text, label, chart_dir=chart_dir, profile=profile)
