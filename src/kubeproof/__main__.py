@@ -1,7 +1,5 @@
 """``python -m kubeproof``: the same command line as the ``kubeproof`` script."""
 
-import sys
+from .cli import console
 
-from .cli import main
-
-sys.exit(main())
+console()

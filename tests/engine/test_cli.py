@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -276,3 +277,48 @@ def test_binary_stdin_exits_2(capsys, monkeypatch, tmp_path):
         code, _, err = run(capsys, "--manifests", "-", "--no-config")
     assert code == 2
     assert "cannot read manifests <stdin>: binary data" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("how", ["script", "module"])
+def test_the_console_exits_hard_with_the_whole_report_and_its_code(tmp_path, broken, how):
+    """The console script and ``python -m kubeproof`` end the process without tearing
+    the interpreter down (cli.exit_now): the report is still written whole, through a
+    pipe and to --output, and the exit code is main's."""
+    import subprocess
+
+    many = tmp_path / "many.yaml"
+    many.write_text("\n---\n".join([Path(broken).read_text()] * 60))
+    exe = Path(sys.executable).parent
+    cmd = [str(exe / "kubeproof")] if how == "script" else [sys.executable, "-m", "kubeproof"]
+    cmd += ["check", "--policies", str(ROOT / "policies"), *base_args(str(many))]
+    proc = subprocess.run([*cmd, "--format", "json"], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert len(proc.stdout) > 1 << 16  # more than a pipe holds: written while read
+    assert len(json.loads(proc.stdout)["findings"]) >= 60
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=buffered)  # small writes
+    assert proc.returncode == 1, proc.stderr
+    last = proc.stdout.rstrip().splitlines()[-1]  # the summary, written last
+    assert re.fullmatch(r"[1-9]\d* error\(s\), .*checked \d+ object\(s\).*", last), last
+    out = tmp_path / "report.json"
+    proc = subprocess.run([*cmd, "--format", "json", "--output", str(out)], capture_output=True)
+    assert proc.returncode == 1 and json.loads(out.read_text())["findings"]
+    proc = subprocess.run([*cmd, "--chart", str(tmp_path / "nowhere")], capture_output=True)
+    assert proc.returncode == 2 and proc.stderr.decode().count("\n") == 1
+    with subprocess.Popen(
+        [*cmd, "--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as head:
+        assert head.stdout is not None and head.stderr is not None
+        assert head.stdout.read(10)
+        head.stdout.close()  # the reader is gone, as with `| head -c 10`
+        assert head.wait(timeout=60) in (1, 120)
+        assert b"Traceback" not in head.stderr.read()
+
+
+def test_exit_now_flushes_what_is_buffered_and_keeps_the_code():
+    import subprocess
+
+    code = "import sys; from kubeproof.cli import exit_now; sys.stdout.write('tail'); exit_now(3)"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (3, "tail", "")
