@@ -64,6 +64,7 @@ def _log_like_uvicorn() -> None:
 def create_app(
     settings: Settings | None = None, openai_transport: httpx.BaseTransport | None = None
 ) -> FastAPI:
+    started_by_uvicorn = settings is None
     if settings is None:  # started by uvicorn: the pod's log is the only place to warn
         _log_like_uvicorn()
         try:
@@ -72,6 +73,17 @@ def create_app(
             log.critical("todo-backend cannot start: %s", exc)
             raise SystemExit(2) from None
     engine = make_engine(settings.database_url)
+    if started_by_uvicorn:
+        # A database that does not answer at start: one line naming host and cause (never
+        # the password), then exit; Kubernetes restarts the pod until it answers. Left to
+        # the startup below, it would end in SQLAlchemy's traceback.
+        reason = database_answers(engine)
+        if reason is not None:
+            where = engine.url.render_as_string(hide_password=True)
+            log.critical(
+                "todo-backend cannot start: the database at %s does not answer: %s", where, reason
+            )
+            raise SystemExit(3)
     openai = (
         OpenAIAgent(
             settings.openai_api_key,

@@ -136,3 +136,19 @@ def test_uvicorn_stops_with_one_line_on_a_wrong_database_url(tmp_path):
     assert "Traceback" not in out, out
     assert "CRITICAL:  todo-backend cannot start: DATABASE_URL is not a postgresql://" in out
     assert "hunter2" not in out
+
+
+def test_uvicorn_stops_with_one_line_when_the_database_does_not_answer(tmp_path):
+    port = free_port()  # nothing listens there
+    url = f"postgresql://todo:hunter2@127.0.0.1:{port}/todo"
+    proc, _ = uvicorn(tmp_path, {**PLACEHOLDER_ENV, "DATABASE_URL": url})
+    try:
+        proc.wait(timeout=30)
+    finally:
+        out = stop(proc)
+    assert proc.returncode == 3, out
+    assert "Traceback" not in out, out
+    (line,) = [ln for ln in out.splitlines() if "cannot start" in ln]
+    assert line.startswith("CRITICAL:  todo-backend cannot start: the database at "), out
+    assert f"127.0.0.1:{port}" in line and "Connection refused" in line, line
+    assert "hunter2" not in out
