@@ -262,16 +262,40 @@ def _bucket(d: Discovery, items: Iterable[Any], classify: Any, none: str) -> dic
     return out
 
 
+def _rank(obj: K8sObject, how: str, services: list[K8sObject]) -> tuple[int, bool]:
+    """How strongly a workload claims its component: the evidence (a label, then the
+    name, then port or image), then whether a Service selects it (each component of the
+    entity model is served; a worker or a job runner beside it usually is not)."""
+    strength = 2 if how.startswith("label ") else 1 if how.startswith("name ") else 0
+    return strength, any(_selected(svc, [obj]) for svc in services)
+
+
 def _workloads(d: Discovery, objects: list[K8sObject]) -> dict[str, K8sObject]:
-    """The one long-running workload of each component (two claiming one: ambiguous)."""
+    """The one long-running workload of each component. When several claim one, the one
+    with the strongest claim (``_rank``) is it and the others match no component; equal
+    claims are ambiguous."""
     candidates = _bucket(
         d,
         (o for o in objects if o.kind in LONG_RUNNING_KINDS and not o.is_hook),
         classify_workload,
         "no label, name, port or image speaks of one",
     )
+    services = [o for o in objects if o.kind == "Service"]
     workloads: dict[str, K8sObject] = {}
     for comp, found in candidates.items():
+        if len(found) > 1:
+            ranks = {id(o): _rank(o, how, services) for o, how in found}
+            best = max(ranks.values())
+            top = [(o, how) for o, how in found if ranks[id(o)] == best]
+            for other, how in found:
+                if ranks[id(other)] == best:
+                    continue
+                winner, whow = top[0]
+                reason = whow if len(top) == 1 else "a stronger claim"
+                d.unmatched.append(
+                    (other, f"{how} speaks of {comp}, but {winner.ref} claims it by {reason}")
+                )
+            found = top
         if len(found) > 1:
             for other, how in found:
                 rivals = ", ".join(o.ref for o, _ in found if o is not other)

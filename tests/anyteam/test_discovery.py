@@ -259,3 +259,64 @@ def test_a_service_selecting_both_components_is_a_warning(tmp_path):
     ((svc, comps, _why),) = found.ambiguous
     assert (svc.ref, comps) == ("Service/shop", ["frontend", "backend"])
     assert [f.severity for f in found.findings()] == ["warning"]
+
+
+def _deployment(name: str, labels: dict[str, str]) -> str:
+    return (
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n"
+        f"  template:\n    metadata: {{labels: {json.dumps(labels)}}}\n"
+        f"    spec:\n      containers: [{{name: c, image: 'x:1'}}]\n"
+    )
+
+
+def _service(name: str, selector: dict[str, str]) -> str:
+    return (
+        f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\n"
+        f"spec:\n  selector: {json.dumps(selector)}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("docs", "backend", "why"),
+    [
+        pytest.param(  # a worker beside the backend: the label outweighs the worker's name
+            [
+                _deployment("shop-api", {"app": "shop", "app.kubernetes.io/component": "api"}),
+                _deployment("shop-api-worker", {"app": "shop-worker"}),
+            ],
+            "shop-api",
+            "name shop-api-worker speaks of backend, but Deployment/shop-api claims it by "
+            "label app.kubernetes.io/component=api",
+            id="label-beats-name",
+        ),
+        pytest.param(  # both by name: the one a Service serves
+            [
+                _deployment("shop-api", {"pod": "one"}),
+                _deployment("shop-api-worker", {"pod": "two"}),
+                _service("shop-api", {"pod": "one"}),
+            ],
+            "shop-api",
+            "name shop-api-worker speaks of backend, but Deployment/shop-api claims it by "
+            "name shop-api",
+            id="served-beats-unserved",
+        ),
+    ],
+)
+def test_a_worker_beside_a_component_does_not_take_its_rules(docs, backend, why):
+    found = discover(load_manifests("---\n".join(docs), "raw.yaml"), [])
+    assert found.components["backend"]["deployment"] == backend
+    assert found.ambiguous == []
+    ((obj, unmatched_why),) = found.unmatched
+    assert obj.name == "shop-api-worker" and unmatched_why == why
+    assert [f.severity for f in found.findings()] == ["info"]
+
+
+def test_equal_claims_stay_ambiguous():
+    docs = [
+        _deployment("shop-api", {"pod": "one"}),
+        _deployment("shop-api-worker", {"pod": "two"}),
+    ]
+    found = discover(load_manifests("---\n".join(docs), "raw.yaml"), [])
+    assert "backend" not in found.components
+    assert sorted(o.name for o, _, _ in found.ambiguous) == ["shop-api", "shop-api-worker"]
+    assert [f.severity for f in found.findings()] == ["warning", "warning"]
