@@ -75,3 +75,31 @@ def test_a_values_file_passed_with_values_is_read_like_values_yaml(capsys, tmp_p
     assert values["message"].startswith(f"values file {prod} openai.apiKey holds what looks")
     for f in report["findings"]:
         assert KEY not in f["message"]
+
+
+def test_a_values_file_git_ignores_is_not_committed(capsys, tmp_path):
+    """A credentials file kept out of the repository on purpose (.gitignore) and passed
+    with --values is where a credential belongs; the same file tracked, or about to be
+    added (untracked, not ignored), is reported."""
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    chart = write_chart(tmp_path, {"api.yaml": API}, "openai:\n  apiKey: ''\njwtSecret: ''\n")
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text(f"openai:\n  apiKey: {KEY}\n")
+    git("init", "-q")
+    (tmp_path / ".gitignore").write_text("secrets.yaml\n")
+
+    def reported() -> list[str]:
+        args = ["--chart", str(chart), "--no-config", "--values", str(secrets)]
+        _code, report, _ = run_json(capsys, *args)
+        return [f["file"] for f in report["findings"] if f["rule"] == "values-no-secrets"]
+
+    assert reported() == []  # ignored: kept out on purpose
+    (tmp_path / ".gitignore").write_text("")
+    assert reported() == [str(secrets)]  # untracked, not ignored: the next commit takes it
+    (tmp_path / ".gitignore").write_text("secrets.yaml\n")
+    git("add", "-f", "secrets.yaml")
+    assert reported() == [str(secrets)]  # tracked: committed whatever .gitignore says

@@ -189,4 +189,26 @@ def values_no_secrets(
     yield from walk(chart.values, (), own, f"chart {chart.name} values.yaml")
     for file, data, lines, _repeats in chart.values_files:  # a profile's file, --values
         where = dataclasses.replace(chart, file=file, lines=lines)
-        yield from walk(data, (), where, f"values file {display_path(file)}")
+        found = list(walk(data, (), where, f"values file {display_path(file)}"))
+        if found and _git_ignores(file):
+            continue  # kept out of the repository on purpose: the place for a credential
+        yield from found
+
+
+def _git_ignores(file: str) -> bool:
+    """Whether git ignores ``file`` and does not track it (``git check-ignore``: a
+    tracked file is never ignored). False outside a repository or without git."""
+    import os
+    import subprocess
+
+    path = os.path.abspath(file)
+    try:
+        proc = subprocess.run(
+            ["git", "-C", os.path.dirname(path), "check-ignore", "-q", "--", path],
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0
