@@ -39,3 +39,16 @@ def test_a_folder_is_left_out_only_when_no_test_in_it_can_match(
     deselected, folder, markexpr, left_out
 ):
     assert deselected(ROOT / folder, markexpr, TIERS) is left_out
+
+
+def test_only_the_harness_is_rewritten_by_pytest(pytestconfig):
+    """conftest.py narrows pytest's assertion rewriting from all of kubeproof to
+    kubeproof.testing through a pytest internal (the rewrite hook's ``_must_rewrite``).
+    Should a pytest upgrade rename it, the speed-up would stop silently: this fails then."""
+    from importlib.metadata import entry_points
+
+    marked = getattr(pytestconfig.pluginmanager.rewrite_hook, "_must_rewrite", None)
+    assert isinstance(marked, set), "pytest's rewrite hook has no _must_rewrite set any more"
+    assert "kubeproof" not in marked
+    if any(ep.value.startswith("kubeproof.") for ep in entry_points(group="pytest11")):
+        assert "kubeproof.testing" in marked  # installed: the plugins' package stays rewritten
