@@ -6,6 +6,7 @@ run reports."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -266,3 +267,35 @@ def test_another_native_library_turns_the_cache_off(capsys, monkeypatch, tmp_pat
     assert main(["check", "--chart", str(chart), "--no-config", "--format", "json"]) in (0, 1)
     assert json.loads(capsys.readouterr().out)["checked"]["objects"] == 4
     assert not (tmp_path / "xdg" / "kubeproof").exists()
+
+
+def test_a_run_from_the_cache_loads_no_renderer_and_no_heavy_module(tmp_path):
+    """What ``kubeproof check`` on our chart imports: never jsonschema's Python package
+    (the messages of refused objects only), rich (a terminal only), docker, the
+    kubernetes client or hypothesis; and helm-python-sdk (its 85 MB Go library) only
+    when a render is not in the cache."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io, contextlib\n"
+        "from kubeproof.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    code = main(['check', '--format', 'json'])\n"
+        "print(code, ' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+
+    def imported() -> set[str]:
+        proc = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        exit_code, _, modules = proc.stdout.strip().partition(" ")
+        assert exit_code == "0", proc.stderr
+        return set(modules.split())
+
+    first, second = imported(), imported()
+    heavy = {"jsonschema", "rich", "docker", "kubernetes", "hypothesis", "pytest"}
+    assert first & heavy == set() and second & heavy == set()
+    assert "helm_python" in first, "the first run rendered without helm-python-sdk?"
+    assert "helm_python" not in second, "a run from the cache loaded the renderer"
