@@ -299,3 +299,11 @@ def test_a_run_from_the_cache_loads_no_renderer_and_no_heavy_module(tmp_path):
     assert first & heavy == set() and second & heavy == set()
     assert "helm_python" in first, "the first run rendered without helm-python-sdk?"
     assert "helm_python" not in second, "a run from the cache loaded the renderer"
+
+
+def test_a_symlink_loop_in_the_chart_ends_the_walk(cache_dir, chart):
+    (chart / "templates" / "loop").symlink_to("..")
+    files = rendercache._chart_files(str(chart))
+    assert files is not None
+    names = [n for n, _ in files]
+    assert "templates/web-service.yaml" in names and len(names) == len(set(names))

@@ -72,7 +72,16 @@ def _chart_files(chart_dir: str):
     order, symlinks followed as helm follows them; None when too large."""
     count = size = 0
     out = []
+    seen: set[tuple[int, int]] = set()  # directories walked: a symlink loop ends here
     for top, dirs, files in os.walk(chart_dir, followlinks=True):
+        try:
+            st = os.stat(top)
+        except OSError:
+            return None
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
         dirs.sort()
         for name in sorted(files):
             path = os.path.join(top, name)
