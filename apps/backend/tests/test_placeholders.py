@@ -126,13 +126,19 @@ def test_uvicorn_serves_on_the_charts_placeholders(tmp_path):
     assert (tmp_path / "todo-backend.db").is_file()
 
 
-def test_uvicorn_stops_with_one_line_on_a_wrong_database_url(tmp_path):
-    proc, _ = uvicorn(tmp_path, {**PLACEHOLDER_ENV, "DATABASE_URL": "mysql://root:hunter2@db/x"})
+def exited(tmp_path: Path, database_url: str) -> tuple[int, str]:
+    """(exit code, output) of the backend started on ``database_url``, expected to stop."""
+    proc, _ = uvicorn(tmp_path, {**PLACEHOLDER_ENV, "DATABASE_URL": database_url})
     try:
         proc.wait(timeout=30)
     finally:
         out = stop(proc)
-    assert proc.returncode == 2, out
+    return proc.returncode, out
+
+
+def test_uvicorn_stops_with_one_line_on_a_wrong_database_url(tmp_path):
+    code, out = exited(tmp_path, "mysql://root:hunter2@db/x")
+    assert code == 2, out
     assert "Traceback" not in out, out
     assert "CRITICAL:  todo-backend cannot start: DATABASE_URL is not a postgresql://" in out
     assert "hunter2" not in out
@@ -140,13 +146,8 @@ def test_uvicorn_stops_with_one_line_on_a_wrong_database_url(tmp_path):
 
 def test_uvicorn_stops_with_one_line_when_the_database_does_not_answer(tmp_path):
     port = free_port()  # nothing listens there
-    url = f"postgresql://todo:hunter2@127.0.0.1:{port}/todo"
-    proc, _ = uvicorn(tmp_path, {**PLACEHOLDER_ENV, "DATABASE_URL": url})
-    try:
-        proc.wait(timeout=30)
-    finally:
-        out = stop(proc)
-    assert proc.returncode == 3, out
+    code, out = exited(tmp_path, f"postgresql://todo:hunter2@127.0.0.1:{port}/todo")
+    assert code == 3, out
     assert "Traceback" not in out, out
     (line,) = [ln for ln in out.splitlines() if "cannot start" in ln]
     assert line.startswith("CRITICAL:  todo-backend cannot start: the database at "), out
