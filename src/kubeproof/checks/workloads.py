@@ -114,12 +114,26 @@ class ProbesParams:
 
 @check
 def probes(t: Target, obj: K8sObject, params: ProbesParams) -> Iterable[Violation]:
-    """Liveness and readiness probes; an HTTP one on a port the container declares."""
+    """Liveness and readiness probes; an HTTP one on a port the container declares. A
+    container that declares no port, in pods no Service selects (a queue worker), is
+    sent no request: a readiness probe would gate no traffic, so only liveness is asked."""
+    from .services import selected_workloads
+
+    served = None
     for path, c in obj.containers():
         name = cname(c, path)
         for which in params.probes:
             probe = c.get(which)
             if not isinstance(probe, dict):
+                if which == "readinessProbe" and not container_ports(c):
+                    if served is None:
+                        served = any(
+                            obj in selected_workloads(t, svc)
+                            for svc in t.objects
+                            if svc.kind == "Service"
+                        )
+                    if not served:
+                        continue
                 yield Violation(f'{obj.ref} container "{name}" has no {which}', path, name)
                 continue
             http = http_probe(c, which)
