@@ -53,11 +53,18 @@ step "helm"
 bash scripts/install-helm.sh
 
 if ! $static_only; then
+  # helm 4, for the package tier's Helm plugin test (helm itself stays helm 3)
+  step "helm 4 as helm4 (background; log: $KUBEPROOF_CLUSTER_LOGS/helm4-build.log)"
+  bash scripts/install-helm.sh v4 >"$KUBEPROOF_CLUSTER_LOGS/helm4-build.log" 2>&1 &
+  helm4_build=$!
   step "base images and app images"
   bash scripts/images/build.sh
   step "kubernetes cluster (waiting for the binaries)"
   wait "$kube_build" || { tail -n 50 "$KUBEPROOF_CLUSTER_LOGS/build.log" >&2; exit 1; }
   bash scripts/cluster/cluster.sh up
+  step "helm 4 (waiting for its build)"
+  wait "$helm4_build" || { tail -n 50 "$KUBEPROOF_CLUSTER_LOGS/helm4-build.log" >&2; exit 1; }
+  tail -n 1 "$KUBEPROOF_CLUSTER_LOGS/helm4-build.log" >&2
 fi
 
 step "kubeproof check (the main job)"

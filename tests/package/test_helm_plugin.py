@@ -14,15 +14,20 @@ from kubeproof.testing.environment import require
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def helm_home(tmp_path_factory, installed) -> dict[str, str]:
-    """Return the environment of a helm whose plugin, data, config and cache homes are
-    in a temporary directory, with the plugin installed from this repository."""
-    require("helm")
-    home = tmp_path_factory.mktemp("helm")
-    env = {f"HELM_{k}": str(home / k.lower()) for k in ("PLUGINS", "DATA_HOME")}
-    env |= {f"HELM_{k}": str(home / k.lower()) for k in ("CONFIG_HOME", "CACHE_HOME")}
-    helm = shutil.which("helm")
+@pytest.fixture(scope="module", params=["helm", "helm4"])
+def helm_home(request, tmp_path_factory, installed) -> dict[str, str]:
+    """Return the environment of a helm (3, then 4) whose plugin, data, config and cache
+    homes are in a temporary directory, with the plugin installed from this repository."""
+    require(request.param)
+    home = tmp_path_factory.mktemp(request.param)
+    env = {f"HELM_{k}": str(home / k.lower()) for k in ("DATA_HOME", "CONFIG_HOME", "CACHE_HOME")}
+    # helm's default; Helm 4.3 installs into $HELM_DATA_HOME/plugins whatever
+    # HELM_PLUGINS says, and loads from HELM_PLUGINS
+    env["HELM_PLUGINS"] = str(home / "data_home" / "plugins")
+    helm = shutil.which(request.param)
+    assert helm is not None
+    version = installed.run(helm, "version", "--short", cwd=home, **env).stdout
+    assert version.startswith("v3." if request.param == "helm" else "v4."), version
     proc = installed.run(helm, "plugin", "install", ROOT, cwd=home, **env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "kubeproof" in proc.stdout

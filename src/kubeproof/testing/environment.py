@@ -27,6 +27,13 @@ def helm_missing() -> str | None:
 
 
 @cache
+def helm4_missing() -> str | None:
+    if shutil.which("helm4") is None:
+        return "helm 4 not on PATH as helm4 (install: scripts/install-helm.sh v4)"
+    return None
+
+
+@cache
 def docker_missing() -> str | None:
     import gc
     import warnings
@@ -103,6 +110,7 @@ def browser_missing() -> str | None:
 
 CHECKS: dict[str, Callable[[], str | None]] = {
     "helm": helm_missing,
+    "helm4": helm4_missing,
     "docker": docker_missing,
     "cluster": cluster_missing,
     "postgresql": postgresql_missing,
