@@ -307,3 +307,39 @@ def test_a_symlink_loop_in_the_chart_ends_the_walk(cache_dir, chart):
     assert files is not None
     names = [n for n, _ in files]
     assert "templates/web-service.yaml" in names and len(names) == len(set(names))
+
+
+def _packaged_subchart(chart: Path, template: str) -> None:
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, text in (
+            ("sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n"),
+            ("sub/templates/cm.yaml", template),
+        ):
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    (chart / "charts").mkdir(exist_ok=True)
+    (chart / "charts" / "sub-0.1.0.tgz").write_bytes(buf.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("action", "cached"), [("{{ .Release.Name }}", True), ("{{ now }}", False)]
+)
+def test_a_packaged_subchart_is_read_for_calls_that_change_a_render(
+    cache_dir, chart, action, cached
+):
+    _packaged_subchart(chart, f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: '{action}'\n")
+    got = rendercache.key(str(chart), [], [], [], "r", "default")
+    assert (got is not None) == cached
+
+
+def test_a_file_name_that_is_not_utf8_is_hashed(cache_dir, chart):
+    import os
+
+    (chart / os.fsdecode(b"notes-\xff.txt")).write_text("x")
+    assert rendercache.key(str(chart), [], [], [], "r", "default") is not None

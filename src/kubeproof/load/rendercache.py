@@ -13,7 +13,6 @@ library's native code nothing is cached: the render itself says why it failed.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 import re
@@ -98,9 +97,12 @@ def _chart_files(chart_dir: str):
 
 def _unstable(name: str, data: bytes) -> bool:
     if name.endswith(".tgz"):  # a packaged subchart: its templates are in the tar
+        unzip = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error):
+            data = unzip.decompress(data, MAX_BYTES)
+        except zlib.error:
+            return True
+        if unzip.unconsumed_tail:  # larger than a chart hashed here: rendered every run
             return True
     return any(
         _UNSTABLE_CALL.search(_NOT_CODE.sub(b" ", m.group(1))) for m in _ACTION.finditer(data)
@@ -128,7 +130,7 @@ def key(
     for name, data in files:
         if _unstable(name, data):
             return None
-        h.update(b"file\0%s\0%d\0" % (name.encode(), len(data)) + data)
+        h.update(b"file\0%s\0%d\0" % (os.fsencode(name), len(data)) + data)
     for v in values:
         try:
             data = Path(v).read_bytes()
