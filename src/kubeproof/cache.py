@@ -18,6 +18,16 @@ from pathlib import Path
 DIR: str | None = None
 
 
+def stamp(*paths: Path | str) -> list[int]:
+    """Size and mtime of each file: what names a version of files an entry was made
+    from, when hashing them would cost what the entry saves. OSError if one is missing."""
+    out: list[int] = []
+    for p in paths:
+        st = os.stat(p)
+        out += [st.st_size, st.st_mtime_ns]
+    return out
+
+
 def entry(*parts: str) -> Path | None:
     """The path of an entry under ``DIR``; None when there is no cache."""
     return Path(DIR, *parts) if DIR else None

@@ -241,17 +241,16 @@ def _entry(exe: str | None, key: tuple[str, str | None]) -> Path | None:
     """hadolint's output for this text and config, in the user's cache: keyed by the text,
     the config's text and hadolint's binary (path, size, mtime)."""
     import hashlib
-    import os
 
     from .. import cache
 
     if cache.DIR is None or exe is None:
         return None
     try:
-        st = os.stat(exe)
+        stamp = cache.stamp(exe)
     except OSError:
         return None
-    h = hashlib.sha256(f"{exe}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    h = hashlib.sha256(f"{exe}\0{stamp}\0".encode())
     for part in key:
         h.update(b"\0" if part is None else part.encode() + b"\1")
     return cache.entry("hadolint", f"{h.hexdigest()}.json")

@@ -171,14 +171,6 @@ def _validate_version() -> str:
     return m.group(1) if m else "unknown"
 
 
-def _stamp(*paths: Path) -> list[int]:
-    out: list[int] = []
-    for p in paths:
-        st = p.stat()
-        out += [st.st_size, st.st_mtime_ns]
-    return out
-
-
 def _reached_definitions(directory: Path, kind: str, api_version: str, schema: Any) -> Any:
     """The definitions the kind reaches: from the cache when its entry is for these very
     files (size and mtime of the kind's schema and of ``_definitions.json``), else cut from
@@ -189,7 +181,7 @@ def _reached_definitions(directory: Path, kind: str, api_version: str, schema: A
     group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     source = directory / f"{kind.lower()}-{group}.json"
     try:
-        stamp = _stamp(source, directory / "_definitions.json")
+        stamp = kcache.stamp(source, directory / "_definitions.json")
     except OSError:
         return None
     entry = kcache.entry(

@@ -2,7 +2,8 @@
 
 A render is a function of the chart's files, the values files' bytes, the ``--set``
 expressions, the release, the namespace and the library that renders (helm-python-sdk's
-files, ``HELM_C_LIB``). The key hashes all of them, so an edited template, values file or
+files; the CLI turns the cache off when ``HELM_C_LIB`` picks another library). The key
+hashes all of them, so an edited template, values file or
 subchart is a new key and is rendered again; nothing is ever invalidated in place.
 
 Not cached: a chart that calls a template function whose result changes between
@@ -54,16 +55,12 @@ def _library_stamp() -> str | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     root = Path(next(iter(spec.submodule_search_locations)))
-    parts = [str(root), str(Path(__file__).parent)]
     try:
         paths = [root / "_native.py", root / "chart.py", Path(__file__).with_name("chart.py")]
         paths += sorted((root / "lib").iterdir()) if (root / "lib").is_dir() else []
-        for p in paths:
-            st = p.stat()
-            parts.append(f"{p.name}:{st.st_size}:{st.st_mtime_ns}")
+        return "\n".join([*map(str, paths), repr(cache.stamp(*paths))])
     except OSError:
         return None
-    return "\n".join(parts)
 
 
 def _chart_files(chart_dir: str):
