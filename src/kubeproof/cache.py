@@ -11,6 +11,7 @@ how fast a run is, never what it reports.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from pathlib import Path
 
@@ -34,35 +35,38 @@ def entry(*parts: str) -> Path | None:
 
 
 def read(path: Path | None) -> bytes | None:
+    """An entry's bytes, when it is whole (its digest matches), and marked as used now
+    (what ``write``'s pruning keeps); None otherwise."""
     if path is None:
         return None
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except OSError:
         return None
+    digest, _, body = data.partition(b"\n")
+    if hashlib.sha256(body).hexdigest().encode() != digest:
+        return None  # written by something else, truncated or corrupt: made again
+    with contextlib.suppress(OSError):
+        os.utime(path)
+    return body
 
 
 def write(path: Path | None, data: bytes, keep: int | None = None) -> None:
     """Write an entry atomically (a reader sees the old entry or the new one, never a
-    part); silently not when it cannot be written. ``keep``: at most that many entries
-    stay in the entry's directory, the most recently used (written or read) ones."""
+    part), after the digest ``read`` checks; silently not when it cannot be written.
+    ``keep``: at most that many entries stay in the entry's directory, the most
+    recently used (written or read) ones."""
     if path is None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
+        tmp.write_bytes(hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
         os.replace(tmp, path)
     except OSError:
         return
     if keep is not None:
         _prune(path.parent, keep)
-
-
-def touch(path: Path) -> None:
-    """Mark an entry as used now (what ``write``'s pruning keeps)."""
-    with contextlib.suppress(OSError):
-        os.utime(path)
 
 
 def _prune(directory: Path, keep: int) -> None:

@@ -343,3 +343,17 @@ def test_a_file_name_that_is_not_utf8_is_hashed(cache_dir, chart):
 
     (chart / os.fsdecode(b"notes-\xff.txt")).write_text("x")
     assert rendercache.key(str(chart), [], [], [], "r", "default") is not None
+
+
+def test_pruning_keeps_the_entries_read_last(cache_dir):
+    import os
+
+    paths = [cache.entry("k", f"{n}.txt") for n in "abcd"]
+    for i, path in enumerate(paths[:3]):
+        cache.write(path, b"x", keep=3)
+        os.utime(path, ns=(i, i))  # a, b, c: oldest first
+    assert cache.read(paths[0]) == b"x"  # a read now
+    cache.write(paths[3], b"x", keep=3)
+    assert sorted(p.name for p in entries(cache_dir, "k")) == ["a.txt", "c.txt", "d.txt"]
+    paths[2].write_bytes(b"x")  # not written by the cache: no digest
+    assert cache.read(paths[2]) is None

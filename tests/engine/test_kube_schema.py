@@ -165,19 +165,19 @@ def test_a_stale_corrupt_or_unwritable_schema_cache_never_changes_the_schema(tmp
     (entry,) = (tmp_path / "cache" / "kubeproof" / "kubernetes-schemas").rglob(
         "deployment-apps-v1.json"
     )
-    assert json.loads(entry.read_text())["definitions"] == want
+    assert json.loads(cache.read(entry))["definitions"] == want
     assert reached() == want  # from the cache
 
     entry.write_bytes(b'{"stamp": [1, 2')  # corrupt: cut again, and written again
     assert reached() == want
-    assert json.loads(entry.read_text())["definitions"] == want
+    assert json.loads(cache.read(entry))["definitions"] == want
 
-    stale = json.loads(entry.read_text())
+    stale = json.loads(cache.read(entry))
     stale["stamp"] = [0, 0, 0, 0]  # for other files (another install of the same version)
     stale["definitions"] = {"$defs": {}}
-    entry.write_text(json.dumps(stale))
+    cache.write(entry, json.dumps(stale).encode())  # whole, but made from other files
     assert reached() == want
-    assert json.loads(entry.read_text())["stamp"] != [0, 0, 0, 0]
+    assert json.loads(cache.read(entry))["stamp"] != [0, 0, 0, 0]
 
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")

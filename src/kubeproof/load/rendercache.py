@@ -140,23 +140,13 @@ def key(
 
 
 def get(render_key: str | None) -> str | None:
-    """The cached render, or None (no cache, no entry, or an entry that fails its digest)."""
+    """The cached render, or None (no cache, no entry, or an entry that is not whole)."""
     if render_key is None:
         return None
-    path = cache.entry("renders", f"{render_key}.yaml")
-    data = cache.read(path)
-    if data is None or path is None:
-        return None
-    digest, _, body = data.partition(b"\n")
-    if hashlib.sha256(body).hexdigest().encode() != digest:
-        return None
-    cache.touch(path)
-    return body.decode("utf-8")
+    data = cache.read(cache.entry("renders", f"{render_key}.yaml"))
+    return None if data is None else data.decode("utf-8")
 
 
 def put(render_key: str | None, text: str) -> None:
-    if render_key is None:
-        return
-    body = text.encode("utf-8")
-    entry = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
-    cache.write(cache.entry("renders", f"{render_key}.yaml"), entry, keep=KEEP)
+    if render_key is not None:
+        cache.write(cache.entry("renders", f"{render_key}.yaml"), text.encode(), keep=KEEP)
