@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,25 +116,37 @@ def load() -> str:
     return f"{os.getloadavg()[0]:.2f}"
 
 
-def run(cmd: list[str], **kw) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, **kw)
+def run(cmd: list[str], cwd: Path = ROOT, **kw) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False, **kw)
 
 
 CPU: dict[str, float] = {}  # the last wall() call's median CPU seconds (user + sys, children)
 
 
-def wall(cmd: list[str], repeat: int = 1, **kw) -> tuple[float, subprocess.CompletedProcess]:
-    """Median wall seconds of ``cmd`` over ``repeat`` runs, and the last run's result.
-    The median CPU time it used (its processes, user + sys) is left in CPU["last"]:
-    on a loaded machine it says more about the work than the wall time does."""
+def wall(
+    cmd: list[str],
+    repeat: int = 1,
+    before_each: Callable[[], None] | None = None,
+    exit_0: bool = False,
+    **kw,
+) -> tuple[float, subprocess.CompletedProcess]:
+    """Median wall seconds of ``cmd`` over ``repeat`` runs, and the last run's result;
+    ``before_each`` runs before each run, outside the time; ``exit_0``: a run that exits
+    otherwise stops the benchmark. The median CPU time it used
+    (its processes, user + sys) is left in CPU["last"]: on a loaded machine it says more
+    about the work than the wall time does."""
     times, cpus, proc = [], [], None
     for _ in range(repeat):
+        if before_each is not None:
+            before_each()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = run(cmd, **kw)
         times.append(time.perf_counter() - t0)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        if exit_0 and proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)}: exit {proc.returncode}\n{proc.stderr}")
     CPU["last"] = statistics.median(cpus)
     return statistics.median(times), proc
 
@@ -237,7 +250,6 @@ def edited(repeat: int, env: dict[str, str], dockerfiles: bool) -> float:
     the Dockerfiles and their build contexts) with a template edited before each run,
     and with ``dockerfiles`` both Dockerfiles too (a comment appended: a new render key,
     a new hadolint key)."""
-    times, cpus = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for part in ("kubeproof.yaml", "charts", "dockerfiles", "apps"):
             src = ROOT / part
@@ -245,21 +257,20 @@ def edited(repeat: int, env: dict[str, str], dockerfiles: bool) -> float:
         edits = [Path(tmp, "charts", "todo-chatbot", "templates", "backend", "deployment.yaml")]
         if dockerfiles:
             edits += sorted(Path(tmp, "dockerfiles").glob("*.Dockerfile"))
-        for _ in range(repeat):
+
+        def edit() -> None:
             for path in edits:
                 path.write_text(path.read_text() + f"\n# edit {time.time_ns()}\n")
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0 = time.perf_counter()
-            proc = subprocess.run(
-                [KP, "check", "--format", "json"], cwd=tmp, env=env, capture_output=True
-            )
-            times.append(time.perf_counter() - t0)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-            if proc.returncode != 0:
-                raise SystemExit(f"check on the edited copy: exit {proc.returncode}")
-    CPU["last"] = statistics.median(cpus)
-    return statistics.median(times)
+
+        t, _ = wall(
+            [KP, "check", "--format", "json"],
+            repeat,
+            before_each=edit,
+            exit_0=True,
+            cwd=Path(tmp),
+            env=env,
+        )
+    return t
 
 
 def profile_check(rows: list, repeat: int, profile_out: list[str], env: dict) -> None:
